@@ -1,0 +1,1 @@
+"""Rule packs, text normalization, matchers and the scanner."""

@@ -1,0 +1,37 @@
+"""One base error with a few meaningful subclasses.
+
+The CLI turns any ``ClipguardError`` into a single stderr line and exit code 2,
+so every message here must be something a user can act on without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ClipguardError(Exception):
+    """Base for errors caused by the user's input or environment (exit code 2)."""
+
+    exit_code = 2
+
+
+class MediaError(ClipguardError):
+    """The recording is missing, unreadable, corrupt, truncated or has no usable audio."""
+
+
+class SilentMediaError(MediaError):
+    """The audio decodes but holds no speech-level signal."""
+
+
+class ModelError(ClipguardError):
+    """The Whisper model cannot be found, assembled or loaded."""
+
+
+class RulePackError(ClipguardError):
+    """A rule pack file is missing or invalid; the message names file, line and field."""
+
+
+class OutputError(ClipguardError):
+    """The output directory cannot be created or written."""
+
+
+class UsageError(ClipguardError):
+    """Options that contradict each other or name things that do not exist."""

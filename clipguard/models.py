@@ -1,0 +1,209 @@
+"""Data that flows between stages.
+
+Every stage result is a frozen dataclass with ``to_dict``/``from_dict`` so it can be
+written to disk and a later stage (or a re-run) can start from the file alone.
+Field names follow ``SPEC.md``; extra fields are additive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+SEVERITIES = ("info", "review", "block")
+
+
+def severity_rank(severity: str) -> int:
+    """Order severities so thresholds (``--fail-on``, ``--gate``) compare numerically."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "word": self.word,
+            "probability": round(self.probability, 4),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Word:
+        return cls(float(d["start"]), float(d["end"]), str(d["word"]), float(d.get("probability", 1.0)))
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "text": self.text,
+            "words": [w.to_dict() for w in self.words],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Segment:
+        words = tuple(Word.from_dict(w) for w in d.get("words", []))
+        return cls(float(d["start"]), float(d["end"]), str(d["text"]), words)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    sha256: str
+    duration: float
+    has_audio: bool = True
+    has_video: bool = False
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    decoded_duration: float | None = None
+    truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["duration"] = round(self.duration, 3)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MediaInfo:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    media: MediaInfo
+    language: str
+    model: str
+    segments: tuple[Segment, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    cache_key: str = ""
+    seconds: float = 0.0
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def text(self) -> str:
+        sep = "" if self.language == "zh" else " "
+        return sep.join(s.text for s in self.segments)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "media": self.media.to_dict(),
+            "language": self.language,
+            "model": self.model,
+            "options": self.options,
+            "cache_key": self.cache_key,
+            "seconds": round(self.seconds, 3),
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Transcript:
+        return cls(
+            media=MediaInfo.from_dict(d["media"]),
+            language=str(d.get("language", "")),
+            model=str(d.get("model", "")),
+            segments=tuple(Segment.from_dict(s) for s in d.get("segments", [])),
+            options=dict(d.get("options", {})),
+            cache_key=str(d.get("cache_key", "")),
+            seconds=float(d.get("seconds", 0.0)),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    category: str
+    severity: str
+    start: float
+    end: float
+    text: str
+    matched: str
+    context: str
+    match: str = "literal"
+    pack: str = ""
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["start"] = round(self.start, 3)
+        d["end"] = round(self.end, 3)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    start: float
+    end: float
+    score: float
+    reasons: dict[str, float] = field(default_factory=dict)
+    dropped: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "score": round(self.score, 4),
+            "reasons": {k: round(v, 4) for k, v in self.reasons.items()},
+        }
+        if self.dropped:
+            d["dropped"] = self.dropped
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Highlight:
+        return cls(
+            float(d["start"]),
+            float(d["end"]),
+            float(d["score"]),
+            {k: float(v) for k, v in d.get("reasons", {}).items()},
+            str(d.get("dropped", "")),
+        )
+
+
+@dataclass(frozen=True)
+class ClipPlan:
+    """One clip to render: where it comes from and how it is framed."""
+
+    index: int
+    source: str
+    start: float
+    end: float
+    score: float
+    width: int
+    height: int
+    captions: tuple[Segment, ...] = ()
+    promo_text: str = ""
+    reasons: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    @property
+    def name(self) -> str:
+        return f"clip_{self.index:02d}"

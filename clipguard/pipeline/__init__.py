@@ -1,0 +1,1 @@
+"""Media in, files out: probing, decoding, transcription, per-recording runs and batch."""

@@ -1,0 +1,194 @@
+"""Probing and streaming audio decoding with PyAV.
+
+Audio is decoded straight to 16 kHz mono float32 in bounded chunks: a multi-hour
+recording never becomes one array in memory or a temporary WAV on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from clipguard.errors import MediaError
+from clipguard.models import MediaInfo
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+ENVELOPE_HOP = 0.1  # seconds per RMS value kept for the loudness signal
+SILENCE_DBFS = -60.0  # a recording whose peak stays under this has nothing to transcribe
+MEDIA_SUFFIXES = {
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".flv", ".ts", ".mts", ".m2ts", ".avi",
+    ".m4a", ".aac", ".mp3", ".wav", ".flac", ".ogg", ".opus",
+}
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise MediaError(f"{path}: no such file")
+    if path.is_dir():
+        raise MediaError(f"{path}: is a directory, not a media file")
+    try:
+        return av.open(str(path), mode="r", metadata_errors="ignore")
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise MediaError(f"{path}: not a media file ffmpeg can read ({_reason(exc)})") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[0].strip() if ": '" in text else text
+
+
+def _readable_end(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
+    """Time of the last packet that can actually be read, seeking near the declared end.
+
+    A recording cut off mid-write (crash, full disk) keeps an index that promises more
+    than the file holds; reading a few packets at the tail tells the two apart cheaply.
+    """
+    duration = container.duration / av.time_base if container.duration else 0.0
+    last = 0.0
+    try:
+        if duration > 5 and stream.time_base:
+            container.seek(int((duration - 3) / stream.time_base), stream=stream, backward=True)
+            for pkt in container.demux(stream):
+                if pkt.pts is not None and pkt.size:
+                    last = max(last, float((pkt.pts + (pkt.duration or 0)) * stream.time_base))
+            if last:
+                return last
+            container.seek(0, stream=stream)
+        for pkt in container.demux(stream):
+            if pkt.pts is not None and pkt.size:
+                last = max(last, float((pkt.pts + (pkt.duration or 0)) * stream.time_base))
+    except av.error.FFmpegError:
+        pass
+    return last
+
+
+def probe(path: Path, *, need_audio: bool = True, allow_partial: bool = False) -> MediaInfo:
+    """Describe a recording and fail early, with one clear line, on what cannot be used."""
+    path = Path(path)
+    with _open(path) as container:
+        audio = container.streams.audio[0] if container.streams.audio else None
+        video = container.streams.video[0] if container.streams.video else None
+        if audio is None and video is None:
+            raise MediaError(f"{path}: no audio or video stream")
+        if need_audio and audio is None:
+            raise MediaError(f"{path}: has no audio stream, so there is nothing to transcribe")
+        duration = container.duration / av.time_base if container.duration else 0.0
+        width = height = 0
+        fps = 0.0
+        if video is not None:
+            width, height = video.codec_context.width, video.codec_context.height
+            fps = float(video.average_rate or video.guessed_rate or 0)
+        truncated = False
+        readable = duration
+        main = audio or video
+        if duration > 0:
+            readable = _readable_end(container, main)
+            if readable < duration - max(2.0, 0.05 * duration):
+                truncated = True
+                if not allow_partial:
+                    raise MediaError(
+                        f"{path}: file is truncated or corrupt: only {readable:.1f} s of "
+                        f"{duration:.1f} s can be read (use --allow-partial to process that part)"
+                    )
+                log.warning("%s: truncated, processing the first %.1f s of %.1f s", path, readable, duration)
+        if duration <= 0:
+            duration = readable
+    return MediaInfo(
+        path=str(path),
+        sha256=sha256_file(path),
+        duration=float(duration),
+        has_audio=audio is not None,
+        has_video=video is not None,
+        width=int(width),
+        height=int(height),
+        fps=round(fps, 3),
+        decoded_duration=float(readable) if truncated else None,
+        truncated=truncated,
+    )
+
+
+@dataclass
+class AudioStats:
+    """Side products of the single decode pass, reused by the highlight stage."""
+
+    samples: int = 0
+    peak: float = 0.0
+    envelope: list[float] | None = None  # RMS per ENVELOPE_HOP seconds
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / SAMPLE_RATE
+
+    @property
+    def peak_dbfs(self) -> float:
+        return 20 * np.log10(self.peak) if self.peak > 0 else float("-inf")
+
+
+def iter_audio(
+    path: Path, chunk_seconds: float = 30.0, stats: AudioStats | None = None
+) -> Iterator[np.ndarray]:
+    """Yield 16 kHz mono float32 chunks of about ``chunk_seconds`` each."""
+    path = Path(path)
+    resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    target = int(chunk_seconds * SAMPLE_RATE)
+    hop = int(ENVELOPE_HOP * SAMPLE_RATE)
+    pending: list[np.ndarray] = []
+    pending_n = 0
+    tail = np.zeros(0, dtype=np.float32)  # envelope remainder between chunks
+    if stats is not None and stats.envelope is None:
+        stats.envelope = []
+
+    def account(block: np.ndarray) -> None:
+        nonlocal tail
+        if stats is None:
+            return
+        stats.samples += block.size
+        if block.size:
+            stats.peak = max(stats.peak, float(np.abs(block).max()))
+        joined = np.concatenate([tail, block])
+        whole = joined.size // hop * hop
+        if whole:
+            frames = joined[:whole].reshape(-1, hop)
+            stats.envelope.extend(np.sqrt(np.mean(frames * frames, axis=1)).tolist())
+        tail = joined[whole:]
+
+    with _open(path) as container:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: has no audio stream, so there is nothing to transcribe")
+        stream = container.streams.audio[0]
+        stream.thread_type = "AUTO"
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    arr = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                    pending.append(arr)
+                    pending_n += arr.size
+                if pending_n >= target:
+                    block = np.concatenate(pending)
+                    pending, pending_n = [], 0
+                    account(block)
+                    yield block
+        except av.error.FFmpegError as exc:
+            log.warning("%s: decoding stopped early: %s", path, exc)
+        for out in resampler.resample(None):
+            pending.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
+        if pending:
+            block = np.concatenate(pending)
+            account(block)
+            yield block

@@ -1,0 +1,101 @@
+"""Atomic writers for every output format.
+
+Outputs are written to a temporary file in the destination directory and renamed
+into place, so a crash or a kill never leaves a half-written file that a later run
+would take for a finished one, and an existing good file is only replaced whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from clipguard.errors import OutputError
+from clipguard.models import Segment, Transcript
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; rename it onto ``dest`` on success."""
+    dest = Path(dest)
+    ensure_dir(dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix + ".part", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+
+
+def write_text(dest: Path, text: str) -> Path:
+    try:
+        with atomic_path(dest) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from exc
+    return Path(dest)
+
+
+def write_json(dest: Path, data: Any) -> Path:
+    return write_text(dest, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create ``path`` and prove it is writable, failing with one clear line if not."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".clipguard-probe-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"output directory {path} is not writable: {exc.strerror or exc}") from exc
+    return path
+
+
+def _timestamp(seconds: float, sep: str) -> str:
+    ms = max(0, round(seconds * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def srt_text(segments: Iterable[Segment], offset: float = 0.0) -> str:
+    blocks = []
+    for i, seg in enumerate(segments, 1):
+        start, end = _timestamp(seg.start - offset, ","), _timestamp(seg.end - offset, ",")
+        blocks.append(f"{i}\n{start} --> {end}\n{seg.text.strip()}\n")
+    return "\n".join(blocks)
+
+
+def vtt_text(segments: Iterable[Segment], offset: float = 0.0) -> str:
+    blocks = ["WEBVTT\n"]
+    for seg in segments:
+        start, end = _timestamp(seg.start - offset, "."), _timestamp(seg.end - offset, ".")
+        blocks.append(f"{start} --> {end}\n{seg.text.strip()}\n")
+    return "\n".join(blocks)
+
+
+def write_transcript(out_dir: Path, transcript: Transcript) -> dict[str, Path]:
+    """Write the JSON, SRT and VTT forms of a transcript (one writer set, one place)."""
+    return {
+        "json": write_json(out_dir / "transcript.json", transcript.to_dict()),
+        "srt": write_text(out_dir / "transcript.srt", srt_text(transcript.segments)),
+        "vtt": write_text(out_dir / "transcript.vtt", vtt_text(transcript.segments)),
+    }

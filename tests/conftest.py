@@ -1,0 +1,36 @@
+"""Shared fixtures: real media from ../shared/fixtures, real model, transcribed once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(os.environ.get("CLIPGUARD_FIXTURES", REPO.parent / "shared" / "fixtures"))
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    assert (FIXTURES / "shop_zh.mp4").exists(), f"fixtures not found in {FIXTURES}"
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def out_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("out")
+
+
+@pytest.fixture(scope="session")
+def transcripts(fixtures: Path, out_root: Path) -> dict:
+    """Transcribe both fixtures once with the default model; other tests build on these."""
+    from clipguard.pipeline.stages import recording_dir, stage_transcribe
+    from clipguard.pipeline.transcribe import TranscribeOptions
+
+    result = {}
+    for name in ("shop_zh", "review_en"):
+        media = fixtures / f"{name}.mp4"
+        transcript, _ = stage_transcribe(media, recording_dir(out_root, media), TranscribeOptions())
+        result[name] = transcript
+    return result
