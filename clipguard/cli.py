@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from clipguard.errors import ClipguardError
+from clipguard.errors import ClipguardError, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -37,6 +37,9 @@ ModelOpt = Annotated[str, typer.Option("--model", help="base (bundled), a CTrans
 LangOpt = Annotated[str, typer.Option("--language", help="auto, zh, en, or any Whisper language code.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="cpu or cuda.")]
 ComputeOpt = Annotated[str, typer.Option("--compute-type", help="int8 (CPU default), float16 for GPUs...")]
+HotwordsOpt = Annotated[
+    str, typer.Option("--hotwords", help="auto (rule-pack terms, Chinese only), none, or your own words.")
+]
 PartialOpt = Annotated[bool, typer.Option("--allow-partial", help="Process the readable part of a truncated file.")]
 DEFAULT_OUT = Path("clipguard-out")
 
@@ -86,7 +89,9 @@ def _language(value: str) -> str | None:
     return None if value in ("", "auto") else value
 
 
-def _transcribe_options(model: str, language: str, device: str, compute_type: str, allow_partial: bool, **extra: Any) -> Any:
+def _transcribe_options(
+    model: str, language: str, device: str, compute_type: str, allow_partial: bool, hotwords: str = "auto"
+) -> Any:
     from clipguard.pipeline.transcribe import TranscribeOptions
 
     return TranscribeOptions(
@@ -95,8 +100,21 @@ def _transcribe_options(model: str, language: str, device: str, compute_type: st
         device=device,
         compute_type=compute_type,
         allow_partial=allow_partial,
-        **extra,
+        hotwords=_hotwords(hotwords),
     )
+
+
+def _hotwords(value: str) -> str | None:
+    """``auto``: terms from all built-in packs, whatever ``--rules`` says, so that
+    ``transcribe`` then ``scan`` share one cached transcript."""
+    if value == "none" or not value:
+        return None
+    if value != "auto":
+        return value
+    from clipguard.compliance_rules.packs import resolve_packs
+    from clipguard.compliance_rules.scanner import Scanner
+
+    return Scanner(resolve_packs(None)).hotwords() or None
 
 
 @app.command()
@@ -108,6 +126,7 @@ def transcribe(
     out: OutOpt = DEFAULT_OUT,
     device: DeviceOpt = "cpu",
     compute_type: ComputeOpt = "int8",
+    hotwords: HotwordsOpt = "auto",
     allow_partial: PartialOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -116,7 +135,7 @@ def transcribe(
     from clipguard.pipeline.stages import recording_dir, stage_transcribe
     from clipguard.progress import progress_bar
 
-    options = _transcribe_options(model, language, device, compute_type, allow_partial)
+    options = _transcribe_options(model, language, device, compute_type, allow_partial, hotwords)
     results = []
     for path in media:
         out_dir = recording_dir(out, path)
@@ -142,6 +161,180 @@ def transcribe(
         )
     if json_out:
         _emit({"recordings": results}, True, quiet, "")
+
+
+RulesOpt = Annotated[
+    list[str] | None,
+    typer.Option("--rules", "-r", help="Built-in pack name(s) (default: all) and/or rule pack files to add."),
+]
+FailOnOpt = Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: block, review, never.")]
+
+
+def _check_fail_on(value: str) -> str:
+    if value not in ("block", "review", "info", "never"):
+        raise UsageError(f"--fail-on must be block, review, info or never (got {value!r})")
+    return value
+
+
+def _should_fail(findings: list[Any], fail_on: str) -> bool:
+    from clipguard.models import severity_rank
+
+    if fail_on == "never":
+        return False
+    return any(severity_rank(f.severity) >= severity_rank(fail_on) for f in findings)
+
+
+@app.command()
+@_guarded
+def scan(
+    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="Media files or transcript.json files.")],
+    rules: RulesOpt = None,
+    out: OutOpt = DEFAULT_OUT,
+    fail_on: FailOnOpt = "block",
+    model: ModelOpt = "base",
+    language: LangOpt = "auto",
+    device: DeviceOpt = "cpu",
+    compute_type: ComputeOpt = "int8",
+    hotwords: HotwordsOpt = "auto",
+    allow_partial: PartialOpt = False,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Find rule violations: findings.json and report.html per recording."""
+    from clipguard.compliance_rules.packs import resolve_packs
+    from clipguard.compliance_rules.scanner import Scanner
+    from clipguard.pipeline.stages import (
+        load_transcript_input,
+        recording_dir,
+        stage_scan,
+        stage_transcribe,
+        write_recording_report,
+    )
+    from clipguard.progress import progress_bar
+
+    _check_fail_on(fail_on)
+    scanner = Scanner(resolve_packs(rules))
+    options = None
+    results = []
+    all_findings = []
+    for path in inputs:
+        if path.suffix.lower() == ".json":
+            transcript = load_transcript_input(path)
+            out_dir = recording_dir(out, Path(transcript.media.path))
+        else:
+            options = options or _transcribe_options(model, language, device, compute_type, allow_partial, hotwords)
+            out_dir = recording_dir(out, path)
+            with progress_bar(f"transcribe {path.name}", not (quiet or json_out)) as bar:
+                transcript, _ = stage_transcribe(path, out_dir, options, bar)
+        findings = stage_scan(transcript, out_dir, scanner)
+        write_recording_report(out_dir, transcript)
+        all_findings.extend(findings)
+        counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in ("block", "review", "info")}
+        results.append({"input": str(path), "out": str(out_dir), "findings": len(findings), "by_severity": counts})
+        if not (quiet or json_out):
+            typer.echo(f"{path.name}: {counts['block']} block, {counts['review']} review, {counts['info']} info -> {out_dir / 'report.html'}")
+            for f in findings:
+                typer.echo(f"  {f.start:8.2f}-{f.end:<8.2f} {f.severity:6} {f.category:18} {f.rule_id:24} {f.text}")
+    failed = _should_fail(all_findings, fail_on)
+    if json_out:
+        _emit({"recordings": results, "fail_on": fail_on, "failed": failed}, True, quiet, "")
+    if failed:
+        raise typer.Exit(1)
+
+
+@rules_app.command("list")
+@_guarded
+def rules_list(json_out: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """List the built-in rule packs."""
+    from clipguard.compliance_rules.packs import builtin_names, load_builtin
+
+    packs = [load_builtin(n) for n in builtin_names()]
+    rows = [
+        {"pack": p.name, "version": p.version, "rules": len(p.rules), "description": p.description}
+        for p in packs
+    ]
+    human = "\n".join(f"{r['pack']:20} {r['version']:8} {r['rules']:3} rules  {r['description']}" for r in rows)
+    _emit({"packs": rows}, json_out, quiet, human)
+
+
+@rules_app.command("show")
+@_guarded
+def rules_show(
+    pack: Annotated[str, typer.Argument(help="Built-in pack name or pack file.")],
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show a pack's rules with their severity, source and terms."""
+    from dataclasses import asdict
+
+    from clipguard.compliance_rules.packs import resolve_packs
+
+    p = resolve_packs([pack])[-1] if not pack.endswith((".yaml", ".yml")) else resolve_packs(["all", pack])[-1]
+    lines = [f"{p.name} {p.version}: {p.description}"]
+    for r in p.rules:
+        lines.append(f"- {r.id} [{r.severity}] {r.category}: {r.description}")
+        if r.source:
+            lines.append(f"    source: {r.source}")
+        for label, items in (("terms", r.terms), ("patterns", r.patterns), ("token prefix", r.token_prefix)):
+            if items:
+                lines.append(f"    {label}: {', '.join(items[:12])}{' …' if len(items) > 12 else ''}")
+        for n in r.near:
+            lines.append(f"    near: ({'/'.join(n.a[:6])}) within {n.within} of ({'/'.join(n.b[:6])})")
+    _emit({"pack": p.name, "version": p.version, "rules": [asdict(r) for r in p.rules]}, json_out, quiet, "\n".join(lines))
+
+
+@rules_app.command("lint")
+@_guarded
+def rules_lint(
+    files: Annotated[list[Path], typer.Argument(help="Rule pack files to validate.")],
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Validate rule pack files; errors name the file, line and field."""
+    from clipguard.compliance_rules.packs import load_pack_file
+    from clipguard.compliance_rules.scanner import Scanner
+
+    report = []
+    for f in files:
+        pack = load_pack_file(f)
+        Scanner([pack])  # compiles every term and pattern
+        report.append({"file": str(f), "pack": pack.name, "rules": len(pack.rules), "allow": len(pack.allow)})
+    _emit({"ok": True, "files": report}, json_out, quiet, "\n".join(f"{r['file']}: ok ({r['rules']} rules, {r['allow']} allow entries)" for r in report))
+
+
+@rules_app.command("test")
+@_guarded
+def rules_test(
+    file: Annotated[str, typer.Argument(help="Rule pack file or built-in pack name ('all' for every built-in).")],
+    text: Annotated[str, typer.Option("--text", help="Text to try the rules on.")],
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show what matches in TEXT and why (which rule, term and match kind)."""
+    from clipguard.compliance_rules.packs import resolve_packs
+    from clipguard.compliance_rules.scanner import Document, Scanner
+
+    scanner = Scanner(resolve_packs([file]))
+    findings = scanner.scan(Document.from_text(text))
+    lines = [f"{len(findings)} match(es) in {len(text)} characters (positions are character offsets)"]
+    for f in findings:
+        lines.append(f"  [{int(f.start)}:{int(f.end)}] {f.severity:6} {f.rule_id:24} said “{f.text}” matched “{f.matched}” via {f.match}")
+    _emit({"findings": [f.to_dict() for f in findings]}, json_out, quiet, "\n".join(lines))
+
+
+@rules_app.command("allowlist")
+@_guarded
+def rules_allowlist(
+    decisions: Annotated[Path, typer.Argument(help="decisions.json exported from report.html.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Allowlist pack to write (merged if it exists).")] = Path("allowlist.yaml"),
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Turn the reviewers' false positives into an allowlist pack for --rules."""
+    from clipguard.compliance_rules.allowlist import allowlist_from_decisions
+
+    path, added = allowlist_from_decisions(decisions, out)
+    _emit({"out": str(path), "added": added}, json_out, quiet, f"{path}: {len(added)} allow entr{'y' if len(added) == 1 else 'ies'} added")
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from clipguard.compliance_rules.normalize import to_simplified
+from clipguard.compliance_rules.normalize import has_han, to_simplified
 from clipguard.errors import ClipguardError, MediaError
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 from clipguard.pipeline.asr_model import DEFAULT_MODEL, load_model
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, float], None]
 
+# Bump when prompting, filtering or sentence splitting changes, so cached transcripts
+# made by older logic are not reused.
+TRANSCRIBER_REVISION = 2
 ZH_PROMPT = "以下是普通话直播的简体中文字幕，有标点。"
 SENTENCE_END = tuple("。！？!?；;…")
 CLAUSE_END = tuple("，,、：:")
@@ -69,7 +72,9 @@ class TranscribeOptions:
 
 
 def cache_key(media: MediaInfo, options: TranscribeOptions) -> str:
-    blob = json.dumps({"sha256": media.sha256, **options.output_key()}, sort_keys=True)
+    blob = json.dumps(
+        {"sha256": media.sha256, "revision": TRANSCRIBER_REVISION, **options.output_key()}, sort_keys=True
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -156,6 +161,24 @@ def _cap_length(sent: list[Word]) -> list[list[Word]]:
     return _cap_length(sent[:cut]) + _cap_length(sent[cut:])
 
 
+def _prompt(options: TranscribeOptions, language: str | None) -> str | None:
+    """The initial prompt, with the rule vocabulary woven in as a sentence.
+
+    faster-whisper's own ``hotwords`` prefix made the base model drop punctuation
+    (so no sentence boundaries) on the Mandarin fixture; the same terms inside a
+    punctuated Simplified prompt lowered CER from 6.8% to 5.2% and kept punctuation.
+    Chinese vocabulary is never shown to the English decoder (it hurt: 7% -> 10%).
+    """
+    if options.initial_prompt is not None:
+        return options.initial_prompt
+    if language not in (None, "zh"):
+        return options.hotwords if options.hotwords and not has_han(options.hotwords) else None
+    prompt = ZH_PROMPT
+    if options.hotwords and has_han(options.hotwords):
+        prompt += "可能提到：" + "、".join(options.hotwords.split()) + "。"
+    return prompt
+
+
 def _detect_language(model: Any, audio: np.ndarray) -> str | None:
     """Detect once, on speech only, so the prompt can match the language.
 
@@ -206,9 +229,7 @@ def transcribe(
             base = offset / SAMPLE_RATE
             if language is None:
                 language = _detect_language(model, audio)
-            prompt = options.initial_prompt
-            if prompt is None and language in (None, "zh"):
-                prompt = ZH_PROMPT
+            prompt = _prompt(options, language)
             segs, info = pipe.transcribe(
                 audio,
                 language=language,
@@ -217,7 +238,6 @@ def transcribe(
                 word_timestamps=True,
                 vad_filter=True,
                 initial_prompt=prompt,
-                hotwords=options.hotwords,
                 condition_on_previous_text=False,
             )
             zh = (language or info.language) == "zh"
