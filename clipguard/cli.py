@@ -337,6 +337,162 @@ def rules_allowlist(
     _emit({"out": str(path), "added": added}, json_out, quiet, f"{path}: {len(added)} allow entr{'y' if len(added) == 1 else 'ies'} added")
 
 
+CountOpt = Annotated[int, typer.Option("--count", min=1, help="Clips per recording.")]
+MinOpt = Annotated[float, typer.Option("--min-seconds", min=1.0, help="Shortest clip.")]
+MaxOpt = Annotated[float, typer.Option("--max-seconds", min=1.0, help="Longest clip.")]
+AspectOpt = Annotated[str, typer.Option("--aspect", help="9:16 (1080x1920), 1:1, 16:9 or 4:5.")]
+ChatOpt = Annotated[Path | None, typer.Option("--chat", help="Chat log (JSONL or CSV: t, user, text).")]
+PromoOpt = Annotated[str, typer.Option("--promo-text", help="Promo line burned into every clip, e.g. 明晚8点开播.")]
+GateOpt = Annotated[str, typer.Option("--gate", help="Keep findings of this severity or worse out of clips: block, review, info.")]
+FontOpt = Annotated[Path | None, typer.Option("--font", help="Caption font (default: bundled Noto Sans CJK).")]
+LogoOpt = Annotated[Path | None, typer.Option("--logo", help="Logo watermark image (PNG with alpha).")]
+WeightsOpt = Annotated[str, typer.Option("--weights", help="Signal weights, e.g. hype=2,chat=0.5,motion=1.")]
+
+
+def _weights(value: str) -> dict[str, float]:
+    from clipguard.clipper.signals import DEFAULT_WEIGHTS
+
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, _, num = part.partition("=")
+        if name not in DEFAULT_WEIGHTS:
+            raise UsageError(f"--weights: unknown signal {name!r} (signals: {', '.join(DEFAULT_WEIGHTS)})")
+        try:
+            out[name] = float(num)
+        except ValueError:
+            raise UsageError(f"--weights: {part!r} needs a number, like {name}=1.5") from None
+    return out
+
+
+def _run_options(
+    *, model: str, language: str, device: str, compute_type: str, allow_partial: bool, hotwords: str,
+    rules: list[str] | None, count: int, min_seconds: float, max_seconds: float, aspect: str,
+    chat: Path | None, promo_text: str, gate: str, font: Path | None, logo: Path | None, weights: str,
+) -> Any:
+    from clipguard.clipper.highlights import HighlightOptions
+    from clipguard.clipper.render import RenderOptions, output_size
+    from clipguard.pipeline.run import RunOptions
+
+    output_size(aspect)
+    if gate not in ("block", "review", "info"):
+        raise UsageError(f"--gate must be block, review or info (got {gate!r})")
+    if min_seconds > max_seconds:
+        raise UsageError(f"--min-seconds ({min_seconds:g}) is longer than --max-seconds ({max_seconds:g})")
+    if chat is not None and not chat.exists():
+        raise UsageError(f"{chat}: no such chat log")
+    return RunOptions(
+        transcribe=_transcribe_options(model, language, device, compute_type, allow_partial, hotwords),
+        rules=tuple(rules or ()),
+        highlight=HighlightOptions(count=count, min_seconds=min_seconds, max_seconds=max_seconds, gate=gate,
+                                   weights=_weights(weights)),
+        render=RenderOptions(aspect=aspect, font=str(font) if font else None, promo_text=promo_text,
+                             logo=str(logo) if logo else None),
+        chat=str(chat) if chat else None,
+    )
+
+
+def _run_many(media: list[Path], out: Path, options: Any, quiet: bool, json_out: bool) -> list[Any]:
+    from clipguard.compliance_rules.packs import resolve_packs
+    from clipguard.compliance_rules.scanner import Scanner
+    from clipguard.pipeline.run import process_recording
+    from clipguard.progress import progress_bar
+
+    scanner = Scanner(resolve_packs(list(options.rules)))
+    results = []
+    for path in media:
+        with progress_bar(f"{path.name}", not (quiet or json_out)) as bar:
+            result = process_recording(path, out, options, scanner=scanner, progress=bar)
+        results.append(result)
+        if not (quiet or json_out):
+            fc = result.findings
+            typer.echo(
+                f"{path.name}: {fc.get('block', 0)} block, {fc.get('review', 0)} review findings; "
+                f"{result.clips} clip(s) -> {Path(result.out_dir) / 'report.html'}"
+            )
+    return results
+
+
+@app.command()
+@_guarded
+def clip(
+    media: Annotated[list[Path], typer.Argument(help="Recordings with video.")],
+    count: CountOpt = 3,
+    min_seconds: MinOpt = 15.0,
+    max_seconds: MaxOpt = 60.0,
+    aspect: AspectOpt = "9:16",
+    chat: ChatOpt = None,
+    promo_text: PromoOpt = "",
+    gate: GateOpt = "block",
+    rules: RulesOpt = None,
+    font: FontOpt = None,
+    logo: LogoOpt = None,
+    weights: WeightsOpt = "",
+    out: OutOpt = DEFAULT_OUT,
+    model: ModelOpt = "base",
+    language: LangOpt = "auto",
+    device: DeviceOpt = "cpu",
+    compute_type: ComputeOpt = "int8",
+    hotwords: HotwordsOpt = "auto",
+    allow_partial: PartialOpt = False,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Cut the best moments into compliance-gated vertical promo clips."""
+    options = _run_options(
+        model=model, language=language, device=device, compute_type=compute_type, allow_partial=allow_partial,
+        hotwords=hotwords, rules=rules, count=count, min_seconds=min_seconds, max_seconds=max_seconds,
+        aspect=aspect, chat=chat, promo_text=promo_text, gate=gate, font=font, logo=logo, weights=weights,
+    )
+    results = _run_many(media, out, options, quiet, json_out)
+    if json_out:
+        _emit({"recordings": [r.to_dict() for r in results]}, True, quiet, "")
+
+
+@app.command()
+@_guarded
+def run(
+    media: Annotated[list[Path], typer.Argument(help="Recordings (any format ffmpeg reads).")],
+    rules: RulesOpt = None,
+    fail_on: FailOnOpt = "block",
+    count: CountOpt = 3,
+    min_seconds: MinOpt = 15.0,
+    max_seconds: MaxOpt = 60.0,
+    aspect: AspectOpt = "9:16",
+    chat: ChatOpt = None,
+    promo_text: PromoOpt = "",
+    gate: GateOpt = "block",
+    font: FontOpt = None,
+    logo: LogoOpt = None,
+    weights: WeightsOpt = "",
+    out: OutOpt = DEFAULT_OUT,
+    model: ModelOpt = "base",
+    language: LangOpt = "auto",
+    device: DeviceOpt = "cpu",
+    compute_type: ComputeOpt = "int8",
+    hotwords: HotwordsOpt = "auto",
+    allow_partial: PartialOpt = False,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Transcribe, scan, cut clips and write report.html + manifest.json per recording."""
+    _check_fail_on(fail_on)
+    options = _run_options(
+        model=model, language=language, device=device, compute_type=compute_type, allow_partial=allow_partial,
+        hotwords=hotwords, rules=rules, count=count, min_seconds=min_seconds, max_seconds=max_seconds,
+        aspect=aspect, chat=chat, promo_text=promo_text, gate=gate, font=font, logo=logo, weights=weights,
+    )
+    results = _run_many(media, out, options, quiet, json_out)
+    from clipguard.models import severity_rank
+
+    failed = fail_on != "never" and any(
+        n and severity_rank(sev) >= severity_rank(fail_on) for r in results for sev, n in r.findings.items()
+    )
+    if json_out:
+        _emit({"recordings": [r.to_dict() for r in results], "fail_on": fail_on, "failed": failed}, True, quiet, "")
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

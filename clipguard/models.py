@@ -157,11 +157,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class Highlight:
+    """A scored window (sentence-aligned) and what the compliance gate made of it.
+
+    ``gate`` is ``pass`` (clip = window), ``trimmed`` (clip = clean sub-span
+    ``clip_start``..``clip_end``) or ``dropped`` (no clean span long enough; ``dropped``
+    says why)."""
+
     start: float
     end: float
     score: float
     reasons: dict[str, float] = field(default_factory=dict)
+    gate: str = "pass"
     dropped: str = ""
+    clip_start: float | None = None
+    clip_end: float | None = None
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -169,9 +179,14 @@ class Highlight:
             "end": round(self.end, 3),
             "score": round(self.score, 4),
             "reasons": {k: round(v, 4) for k, v in self.reasons.items()},
+            "gate": self.gate,
         }
+        if self.clip_start is not None and self.clip_end is not None:
+            d["clip_start"], d["clip_end"] = round(self.clip_start, 3), round(self.clip_end, 3)
         if self.dropped:
             d["dropped"] = self.dropped
+        if self.note:
+            d["note"] = self.note
         return d
 
     @classmethod
@@ -181,7 +196,11 @@ class Highlight:
             float(d["end"]),
             float(d["score"]),
             {k: float(v) for k, v in d.get("reasons", {}).items()},
+            str(d.get("gate", "pass")),
             str(d.get("dropped", "")),
+            d.get("clip_start"),
+            d.get("clip_end"),
+            str(d.get("note", "")),
         )
 
 
@@ -199,6 +218,7 @@ class ClipPlan:
     captions: tuple[Segment, ...] = ()
     promo_text: str = ""
     reasons: dict[str, float] = field(default_factory=dict)
+    cover_time: float | None = None  # source time of the cover frame (the peak moment)
 
     @property
     def duration(self) -> float:

@@ -20,6 +20,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import opencc
 from pypinyin import Style, lazy_pinyin
 
@@ -61,7 +62,8 @@ def syllable(ch: str) -> str:
     """
     if not is_han(ch):
         return ch
-    return lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")[0] if ch else ch
+    readings = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
+    return readings[0] if readings else ch
 
 
 _FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -79,26 +81,43 @@ def fuzzy(syl: str) -> str:
     return syl
 
 
+class _CharTable(dict):
+    """``str.translate`` table filled on first sight of each character: one C-level pass
+    over megabytes of text instead of a Python loop per character."""
+
+    def __missing__(self, code: int) -> str:
+        n = _norm_char(chr(code))
+        value = n if n else " "
+        self[code] = value
+        return value
+
+
+_TABLE = _CharTable()
+
+
 @dataclass
 class View:
     """A normalized string plus, for each of its characters, the original offset."""
 
     text: str
-    origin: list[int]
+    origin: np.ndarray
 
 
 @dataclass
 class PinyinView:
-    """Pinyin string; ``unit`` maps each position to its compact-view index and
-    ``starts`` marks where a syllable (or a non-Han character) begins."""
+    """Pinyin string; ``offsets[i]`` is where compact character ``i``'s syllable starts."""
 
     text: str
-    unit: list[int]
+    offsets: np.ndarray  # len(compact) + 1, increasing
     starts: bytearray
 
     def aligned(self, start: int, end: int) -> bool:
         """True when [start, end) covers whole syllables only."""
-        return bool(self.starts[start]) and (end == len(self.text) or bool(self.starts[end]))
+        return bool(self.starts[start]) and bool(self.starts[end])
+
+    def unit(self, pos: int) -> int:
+        """Compact index of the syllable that holds pinyin position ``pos``."""
+        return int(np.searchsorted(self.offsets, pos, side="right")) - 1
 
 
 @dataclass
@@ -106,7 +125,7 @@ class Normalized:
     original: str
     spaced: View
     compact: View
-    spaced_to_compact: list[int]  # compact index of each spaced character (spaces: next one)
+    spaced_to_compact: np.ndarray  # compact index of each spaced character
     _pinyin: dict[bool, PinyinView] | None = None
 
     def pinyin(self, fuzzy_sounds: bool = False) -> PinyinView:
@@ -117,55 +136,69 @@ class Normalized:
         return self._pinyin[fuzzy_sounds]
 
 
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _text(codes: np.ndarray) -> str:
+    return codes.astype(np.uint32).tobytes().decode("utf-32-le")
+
+
 def normalize(text: str) -> Normalized:
     simp = to_simplified(text)
     if len(simp) != len(text):  # phrase conversion changed length: fall back per character
         simp = "".join(to_simplified(c) or c for c in text)
-    s_chars: list[str] = []
-    s_orig: list[int] = []
-    for i, ch in enumerate(simp):
-        n = _norm_char(ch)
-        if n:
-            for c in n:
-                s_chars.append(c)
-                s_orig.append(i)
-        elif s_chars and s_chars[-1] != " ":
-            s_chars.append(" ")
-            s_orig.append(i)
-    spaced = View("".join(s_chars), s_orig)
-    keep = [k for k, c in enumerate(s_chars) if c != " "]
-    compact = View("".join(s_chars[k] for k in keep), [s_orig[k] for k in keep])
-    s2c: list[int] = []
-    n = 0
-    for c in s_chars:
-        s2c.append(n)
-        if c != " ":
-            n += 1
+    mapped = simp.translate(_TABLE)
+    if len(mapped) == len(simp):
+        codes = _codes(mapped)
+        origin = np.arange(len(simp), dtype=np.int64)
+    else:  # a character expanded under NFKC (㎏ -> kg): build the origin map piecewise
+        pieces = [_TABLE[ord(c)] for c in simp]
+        origin = np.repeat(np.arange(len(simp), dtype=np.int64), [len(p) for p in pieces])
+        codes = _codes("".join(pieces))
+    space = codes == 32
+    prev_space = np.concatenate(([True], space[:-1]))
+    keep_spaced = ~space | ~prev_space  # collapse runs of spaces; drop leading ones
+    sp_codes, sp_origin = codes[keep_spaced], origin[keep_spaced]
+    sp_space = sp_codes == 32
+    spaced = View(_text(sp_codes), sp_origin)
+    compact = View(_text(sp_codes[~sp_space]), sp_origin[~sp_space])
+    s2c = np.cumsum(~sp_space) - (~sp_space)
     return Normalized(text, spaced, compact, s2c)
 
 
 def build_pinyin(compact: str, fuzzy_sounds: bool) -> PinyinView:
-    parts: list[str] = []
-    unit: list[int] = []
-    starts = bytearray()
-    for idx, ch in enumerate(compact):
+    codes = _codes(compact)
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    syls = []
+    for code in uniq.tolist():
+        ch = chr(code)
         syl = syllable(ch)
-        if fuzzy_sounds and is_han(ch):
-            syl = fuzzy(syl)
-        parts.append(syl)
-        unit.extend([idx] * len(syl))
-        starts.extend(b"\x01" + b"\x00" * (len(syl) - 1))
-    return PinyinView("".join(parts), unit, starts)
+        syls.append(fuzzy(syl) if fuzzy_sounds and is_han(ch) else syl)
+    lengths = np.array([len(x) for x in syls], dtype=np.int64)[inverse] if syls else np.zeros(0, np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    text = "".join([syls[i] for i in inverse.tolist()]) if syls else ""
+    starts = bytearray(len(text) + 1)
+    for o in offsets.tolist():
+        starts[o] = 1
+    return PinyinView(text, offsets, starts)
 
 
 def term_forms(term: str) -> tuple[str, str]:
-    """(compact form, spaced form) of a rule term, normalized like the text."""
-    n = normalize(term)
-    return n.compact.text, n.spaced.text.strip()
+    """(compact form, spaced form) of a rule term, normalized like the text.
+
+    Terms are short and there may be 10,000s of them: a plain loop beats numpy here."""
+    mapped = to_simplified(term).translate(_TABLE)
+    spaced = " ".join(mapped.split())
+    return spaced.replace(" ", ""), spaced
 
 
 def term_pinyin(compact_term: str, fuzzy_sounds: bool) -> str:
-    return build_pinyin(compact_term, fuzzy_sounds).text
+    out = []
+    for ch in compact_term:
+        syl = syllable(ch)
+        out.append(fuzzy(syl) if fuzzy_sounds and is_han(ch) else syl)
+    return "".join(out)
 
 
 def has_han(text: str) -> bool:

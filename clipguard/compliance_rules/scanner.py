@@ -7,6 +7,7 @@ with the number of rules; only regex patterns are run one by one.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections import defaultdict
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 import jieba
+import numpy as np
 
 from clipguard.compliance_rules.normalize import (
     Normalized,
@@ -55,13 +57,16 @@ class Hit:
 
 @dataclass
 class Document:
-    """Transcript text as one string, with each character's word for timing."""
+    """Transcript text as one string; ``word_starts`` gives each word's first offset,
+    so any character is timed by a binary search instead of a per-character table."""
 
     text: str
-    char_word: list[int]
+    word_starts: list[int]
     words: list[Word]
     segments: list[tuple[int, int]]
     norm: Normalized = field(init=False)
+    _starts: list[int] | None = field(default=None, init=False)
+    token_cache: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.norm = normalize(self.text)
@@ -69,7 +74,7 @@ class Document:
     @classmethod
     def from_transcript(cls, transcript: Transcript) -> Document:
         parts: list[str] = []
-        char_word: list[int] = []
+        word_starts: list[int] = []
         words: list[Word] = []
         segments: list[tuple[int, int]] = []
         pos = 0
@@ -77,14 +82,13 @@ class Document:
             start = pos
             for w in seg.words or (Word(seg.start, seg.end, seg.text),):
                 parts.append(w.word)
-                char_word.extend([len(words)] * len(w.word))
+                word_starts.append(pos)
                 words.append(w)
                 pos += len(w.word)
             segments.append((start, pos))
-            parts.append("\n")
-            char_word.append(-1)
+            parts.append("\n")  # belongs to no word; never inside a compact-view match
             pos += 1
-        return cls("".join(parts), char_word, words, segments)
+        return cls("".join(parts), word_starts, words, segments)
 
     @classmethod
     def from_text(cls, text: str) -> Document:
@@ -92,10 +96,15 @@ class Document:
         words = [Word(float(i), float(i + 1), c) for i, c in enumerate(text)]
         return cls(text, list(range(len(text))), words, [(0, len(text))])
 
+    def word_at(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.word_starts, pos) - 1)
+
     def segment_of(self, pos: int) -> tuple[int, int]:
-        for s, e in self.segments:
-            if s <= pos < e:
-                return s, e
+        if self._starts is None:
+            self._starts = [s for s, _ in self.segments]
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i >= 0 and self.segments[i][0] <= pos < self.segments[i][1]:
+            return self.segments[i]
         return 0, len(self.text)
 
 
@@ -156,6 +165,8 @@ class Scanner:
                 self._allow.append((term_forms(allow.text)[0], frozenset(allow.rules)))
         for a in (self._han, self._latin, self._pinyin, self._fuzzy):
             a.build()
+        if any(r.token_prefix or r.word_boundary for r in self.rules):
+            self._tokens_init()  # jieba loads its dictionary (~0.4 s): at compile, not per scan
 
     @property
     def fingerprint(self) -> str:
@@ -197,7 +208,7 @@ class Scanner:
                 e < len(spaced) and spaced[e].isascii() and spaced[e].isalnum()
             ):
                 continue  # inside a longer latin word: "vx" in "voxel"
-            cs, ce = norm.spaced_to_compact[s], norm.spaced_to_compact[e - 1] + 1
+            cs, ce = int(norm.spaced_to_compact[s]), int(norm.spaced_to_compact[e - 1]) + 1
             out.extend((en, cs, ce, "latin") for en in entries)
         for auto, fuzzy_sounds, kind in ((self._pinyin, False, "pinyin"), (self._fuzzy, True, "pinyin_fuzzy")):
             if not auto.entries:
@@ -207,7 +218,7 @@ class Scanner:
             for s, e, entries in auto.iter(view.text):
                 if not view.aligned(s, e):
                     continue
-                cs, ce = view.unit[s], view.unit[e - 1] + 1
+                cs, ce = view.unit(s), view.unit(e - 1) + 1
                 if not has_han(compact[cs:ce]) and not has_han(compact[max(0, cs - 10) : ce + 10]):
                     continue  # typed pinyin (weixin) counts in Chinese speech only, not "made"
                 out.extend((en, cs, ce, kind) for en in entries)
@@ -215,7 +226,7 @@ class Scanner:
 
     def _hit(self, doc: Document, rule: int, cs: int, ce: int, matched: str, kind: str) -> Hit:
         origin = doc.norm.compact.origin
-        return Hit(rule, origin[cs], origin[ce - 1] + 1, cs, ce, matched, kind)
+        return Hit(rule, int(origin[cs]), int(origin[ce - 1]) + 1, cs, ce, matched, kind)
 
     def hits(self, doc: Document) -> list[Hit]:
         norm = doc.norm
@@ -238,11 +249,21 @@ class Scanner:
                     hits.append(hit)
         for (rule, k), alist in near_a.items():
             spec = self.rules[rule].near[k]
-            for bs, be, bterm in near_b.get((rule, k), []):
+            blist = sorted(near_b.get((rule, k), []))
+            if not blist:
+                continue
+            alist.sort(key=lambda a: a[1])
+            a_ends = [a[1] for a in alist]
+            for bs, be, bterm in blist:  # a ... b: a ends at most `within` before b starts
+                lo = bisect.bisect_left(a_ends, bs - spec.within)
+                for as_, _ae, aterm in alist[lo : bisect.bisect_right(a_ends, bs)]:
+                    hits.append(self._hit(doc, rule, as_, be, f"{aterm}…{bterm}", "near"))
+            if not spec.ordered:  # b ... a
+                b_ends = sorted((b[1], b[0], b[2]) for b in blist)
+                ends = [b[0] for b in b_ends]
                 for as_, ae, aterm in alist:
-                    if ae <= bs and bs - ae <= spec.within:
-                        hits.append(self._hit(doc, rule, as_, be, f"{aterm}…{bterm}", "near"))
-                    elif not spec.ordered and be <= as_ and as_ - be <= spec.within:
+                    lo = bisect.bisect_left(ends, as_ - spec.within)
+                    for _be, bs, bterm in b_ends[lo : bisect.bisect_right(ends, as_)]:
                         hits.append(self._hit(doc, rule, bs, ae, f"{bterm}…{aterm}", "near"))
         for rule, _pat, rx, on_compact in self._patterns:
             view = norm.compact if on_compact else norm.spaced
@@ -252,7 +273,8 @@ class Scanner:
                 if on_compact:
                     cs, ce = m.start(), m.end()
                 else:
-                    cs, ce = norm.spaced_to_compact[m.start()], norm.spaced_to_compact[m.end() - 1] + 1
+                    cs = int(norm.spaced_to_compact[m.start()])
+                    ce = int(norm.spaced_to_compact[m.end() - 1]) + 1
                 if ce > cs:
                     hits.append(self._hit(doc, rule, cs, ce, m.group(0).strip(), "regex"))
         hits = [h for h in hits if not self._suppressed(h, excepted)]
@@ -267,15 +289,26 @@ class Scanner:
                 spans.append((s, e))
         return any(s <= hit.cstart and hit.cend <= e for s, e in spans)
 
-    def _tokens(self, doc: Document, pos: int) -> list[tuple[str, int, int]]:
+    def _tokens_init(self) -> jieba.Tokenizer:
+        """A private jieba tokenizer per scanner (no global dictionary state), taught the
+        rule terms so that a term is one token where it occurs."""
         if self._tokenizer is None:
-            self._tokenizer = jieba.Tokenizer()
+            tok = jieba.Tokenizer()
+            tok.initialize()
             for rule in self.rules:
-                for t in rule.terms:
-                    if has_han(t) and len(t) <= 6:
-                        self._tokenizer.add_word(t)
+                if rule.token_prefix or rule.word_boundary:
+                    for t in (*rule.terms, *rule.exceptions):
+                        if has_han(t) and len(t) <= 6:
+                            tok.add_word(t)
+            self._tokenizer = tok
+        return self._tokenizer
+
+    def _tokens(self, doc: Document, pos: int) -> list[tuple[str, int, int]]:
         s, e = doc.segment_of(pos)
-        return [(w, s + a, s + b) for w, a, b in self._tokenizer.tokenize(doc.text[s:e])]
+        cache = doc.token_cache
+        if s not in cache:
+            cache[s] = [(w, s + a, s + b) for w, a, b in self._tokens_init().tokenize(doc.text[s:e])]
+        return cache[s]
 
     def _on_boundaries(self, doc: Document, hit: Hit) -> bool:
         tokens = self._tokens(doc, hit.start)
@@ -286,12 +319,11 @@ class Scanner:
     def _token_hit(self, doc: Document, en: Entry, cs: int) -> Hit | None:
         """A jieba token that begins with the prefix (最低价, 最好) but is not the prefix
         alone or an allowed word (最近, 最后): 最 alone is everyday speech."""
-        pos = doc.norm.compact.origin[cs]
+        origin = doc.norm.compact.origin
+        pos = int(origin[cs])
         for word, a, b in self._tokens(doc, pos):
             if a == pos and len(word) > len(en.term) and word.startswith(en.term):
-                ce = cs
-                while ce < len(doc.norm.compact.origin) and doc.norm.compact.origin[ce] < b:
-                    ce += 1
+                ce = int(np.searchsorted(origin, b, side="left"))
                 return Hit(en.rule, a, b, cs, ce, word, "token")
         return None
 
@@ -304,8 +336,7 @@ class Scanner:
 
     def _finding(self, doc: Document, hit: Hit) -> Finding:
         rule = self.rules[hit.rule]
-        idx = [doc.char_word[i] for i in range(hit.start, hit.end) if doc.char_word[i] >= 0]
-        first, last = (min(idx), max(idx)) if idx else (0, 0)
+        first, last = doc.word_at(hit.start), doc.word_at(hit.end - 1)
         words = doc.words[first : last + 1]
         s, e = doc.segment_of(hit.start)
         ctx = doc.text[max(s, hit.start - CONTEXT_CHARS) : min(max(e, hit.end), hit.end + CONTEXT_CHARS)]
@@ -340,22 +371,35 @@ class Scanner:
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding per violation: within a category, drop a finding whose time span is
     covered by another of at least the same severity (加我微信 near-match vs 微信 mention),
-    and overlapping matches of one rule, keeping the most direct match kind."""
+    and overlapping matches of one rule, keeping the most direct match kind.
+
+    Candidates are visited best first; kept spans live in a per-category list sorted by
+    start, so each check looks only at neighbours (linear-ish, not quadratic)."""
     order = sorted(
         findings,
         key=lambda f: (-severity_rank(f.severity), KIND_RANK.get(f.match, 9), -(f.end - f.start), f.start),
     )
+    starts: dict[str, list[float]] = defaultdict(list)
+    spans: dict[str, list[Finding]] = defaultdict(list)
+    longest: dict[str, float] = defaultdict(float)
     kept: list[Finding] = []
     for f in order:
+        cat_starts, cat_spans = starts[f.category], spans[f.category]
+        lo = bisect.bisect_left(cat_starts, f.start - longest[f.category] - 1e-6)
+        hi = bisect.bisect_right(cat_starts, f.end + 1e-6)
+        rank = severity_rank(f.severity)
         if any(
-            k.category == f.category
-            and severity_rank(k.severity) >= severity_rank(f.severity)
+            severity_rank(k.severity) >= rank
             and (
                 (k.start <= f.start + 1e-6 and f.end <= k.end + 1e-6)
                 or (k.rule_id == f.rule_id and min(k.end, f.end) > max(k.start, f.start))
             )
-            for k in kept
+            for k in cat_spans[lo:hi]
         ):
             continue
+        pos = bisect.bisect_left(cat_starts, f.start)
+        cat_starts.insert(pos, f.start)
+        cat_spans.insert(pos, f)
+        longest[f.category] = max(longest[f.category], f.end - f.start)
         kept.append(f)
     return sorted(kept, key=lambda f: (f.start, f.end, f.rule_id))

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
+from clipguard.clipper.highlights import HighlightOptions
+from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.errors import MediaError, SilentMediaError
-from clipguard.models import Finding, Transcript
+from clipguard.models import ClipPlan, Finding, Highlight, Transcript
 from clipguard.pipeline.manifest import Manifest, stage_key
-from clipguard.pipeline.media import ENVELOPE_HOP, SILENCE_DBFS, AudioStats, probe
+from clipguard.pipeline.media import ENVELOPE_HOP, SILENCE_DBFS, AudioStats, probe, sha256_file
 from clipguard.pipeline.transcribe import (
     ProgressFn,
     TranscribeOptions,
@@ -169,3 +172,125 @@ def write_recording_report(out_dir: Path, transcript: Transcript) -> Path:
         highlights=maybe("highlights.json"),
         clips=maybe("clips/clips.json"),
     )
+
+
+SIGNALS_FILE = "signals.npz"
+
+
+def _signals_cached(out_dir: Path, key: str) -> tuple[dict[str, np.ndarray], list[float]] | None:
+    path = out_dir / SIGNALS_FILE
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            signals = {k[4:]: data[k] for k in data.files if k.startswith("sig_")}
+            return signals, data["cuts"].tolist()
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def stage_highlights(
+    media_path: Path,
+    transcript: Transcript,
+    findings: list[Finding],
+    out_dir: Path,
+    options: HighlightOptions,
+    chat_path: Path | None = None,
+) -> tuple[list[Highlight], list[float], dict[str, np.ndarray]]:
+    """Score, rank and gate highlights; signals are cached per recording (+ chat)."""
+    from clipguard.clipper.highlights import find_highlights
+    from clipguard.clipper.signals import KeyframeScan, SignalContext, compute_signals, load_chat
+
+    out_dir = ensure_dir(Path(out_dir))
+    manifest = Manifest.load(out_dir)
+    chat = load_chat(chat_path) if chat_path else []
+    chat_sig = sha256_file(Path(chat_path)) if chat_path else ""
+    sig_key = stage_key("signals-v1", transcript.cache_key, chat_sig)
+    key = stage_key(sig_key, [f.to_dict() for f in findings], asdict(options))
+    path = out_dir / "highlights.json"
+    t0 = time.perf_counter()
+    env = load_envelope(out_dir)
+    ctx = SignalContext(Path(media_path), transcript, transcript.media.decoded_duration or transcript.media.duration,
+                        env[0] if env else None, chat)
+    cached = _signals_cached(out_dir, sig_key)
+    if cached:
+        signals, cuts = cached
+        ctx.keyframes = KeyframeScan(np.zeros(0), np.zeros(0), cuts)
+        refine = False  # cached signals are already refined
+    else:
+        signals = compute_signals(ctx)
+        refine = True
+    highlights, signals = find_highlights(ctx, findings, replace(options, refine=options.refine and refine), signals)
+    cuts = ctx.keyframes.cuts if ctx.keyframes else []
+    if not cached:
+        with atomic_path(out_dir / SIGNALS_FILE) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, key=np.array(sig_key), cuts=np.asarray(cuts, dtype=np.float64),
+                     **{f"sig_{k}": v for k, v in signals.items()})
+    doc = {
+        "schema_version": 1,
+        "grid": 0.5,
+        "gate": options.gate,
+        "options": asdict(options),
+        "scene_cuts": [round(c, 3) for c in cuts],
+        "highlights": [h.to_dict() for h in highlights],
+        "dropped": [h.to_dict() for h in highlights if h.gate == "dropped"],
+    }
+    write_json(path, doc)
+    manifest.record("highlights", "ok", key=key, seconds=time.perf_counter() - t0,
+                    highlights=len(highlights), dropped=len(doc["dropped"]))
+    return highlights, cuts, signals
+
+
+def stage_clips(
+    media_path: Path,
+    transcript: Transcript,
+    highlights: list[Highlight],
+    cuts: list[float],
+    signals: dict[str, np.ndarray],
+    out_dir: Path,
+    count: int,
+    options: RenderOptions,
+    progress: ProgressFn | None = None,
+    max_seconds: float = 1e9,
+) -> list[dict]:
+    """Render the top gated highlights; skipped when nothing they depend on changed."""
+    from clipguard.clipper.highlights import clip_spans
+    from clipguard.clipper.render import output_size, render_clip
+    from clipguard.clipper.signals import GRID
+
+    out_dir = ensure_dir(Path(out_dir))
+    clips_dir = ensure_dir(out_dir / "clips")
+    manifest = Manifest.load(out_dir)
+    segments = [s for s in transcript.segments if s.words]
+    spans = clip_spans(highlights, count, cuts, segments, max_seconds)
+    width, height = output_size(options.aspect)
+    key = stage_key(transcript.media.sha256, [(a, b) for a, b, _ in spans], asdict(options), width, height)
+    index_path = clips_dir / "clips.json"
+    expected = [clips_dir / f"clip_{i:02d}.mp4" for i in range(1, len(spans) + 1)]
+    if manifest.is_done("clips", key, [index_path, *expected]):
+        return read_json(index_path)["clips"]
+    if transcript.media.has_video is False:
+        raise MediaError(f"{media_path}: has no video stream, so there is nothing to clip")
+    total = np.sum([signals[k] for k in signals], axis=0) if signals else None
+    t0 = time.perf_counter()
+    results = []
+    for i, (start, end, h) in enumerate(spans, 1):
+        cover_time = None
+        if total is not None and total.size:
+            a, b = int(start / GRID), max(int(start / GRID) + 1, int(end / GRID))
+            cover_time = (a + int(np.argmax(total[a:b]))) * GRID + GRID / 2
+        captions = tuple(s for s in segments if s.end > start and s.start < end)
+        plan = ClipPlan(i, str(media_path), start, end, h.score, width, height, captions,
+                        options.promo_text, h.reasons, cover_time)
+        info = render_clip(plan, clips_dir, options)
+        info.update(highlight={"start": h.start, "end": h.end, "gate": h.gate})
+        results.append(info)
+        if progress:
+            progress(i, len(spans))
+    old = read_json(index_path)["clips"] if index_path.exists() else []
+    write_json(index_path, {"schema_version": 1, "clips": results})
+    for stale in old[len(results):]:  # our own earlier clips beyond the new count
+        for suffix in (".mp4", ".srt", ".jpg"):
+            (clips_dir / (Path(stale["path"]).stem + suffix)).unlink(missing_ok=True)
+    manifest.record("clips", "ok", key=key, seconds=time.perf_counter() - t0, clips=len(results))
+    return results

@@ -1,0 +1,1 @@
+"""Highlight finding and compliance-gated promo clips."""

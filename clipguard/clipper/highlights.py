@@ -1,0 +1,189 @@
+"""Choose the best moments: sentence-aligned windows scored from the signals, refined
+with dense motion, spread over the recording, then passed through the compliance gate.
+
+The gate works at sentence granularity: a sentence that overlaps a gated finding (with
+a margin) is removed whole, and the best clean run of sentences that still meets
+``min_seconds`` becomes the clip. So a clip can never hold a violating sentence, and
+it never starts or ends mid-word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from clipguard.clipper.signals import (
+    GRID,
+    SignalContext,
+    compute_signals,
+    dense_motion,
+    robust_unit,
+)
+from clipguard.models import Finding, Highlight, Segment, severity_rank
+
+GATE_MARGIN = 0.5  # seconds around a finding that also count as the violation
+
+
+@dataclass(frozen=True)
+class HighlightOptions:
+    count: int = 3
+    min_seconds: float = 15.0
+    max_seconds: float = 60.0
+    gate: str = "block"  # lowest severity that keeps a sentence out of clips: block | review | info
+    weights: dict[str, float] = field(default_factory=dict)
+    refine: bool = True
+
+    def weight(self, name: str, default: float) -> float:
+        return float(self.weights.get(name, default))
+
+
+@dataclass
+class Candidate:
+    first: int  # sentence indices, inclusive
+    last: int
+    start: float
+    end: float
+    score: float = 0.0
+    reasons: dict[str, float] = field(default_factory=dict)
+
+
+def _windows(segments: list[Segment], opts: HighlightOptions) -> list[Candidate]:
+    """Every run of whole sentences lasting min..max seconds (shortest such run per start)."""
+    out = []
+    for i in range(len(segments)):
+        for j in range(i, len(segments)):
+            dur = segments[j].end - segments[i].start
+            if dur > opts.max_seconds:
+                break
+            if dur >= opts.min_seconds:
+                out.append(Candidate(i, j, segments[i].start, segments[j].end))
+                break
+    return out
+
+
+def _score(c: Candidate, signals: dict[str, np.ndarray], weights: dict[str, float]) -> None:
+    a, b = int(c.start / GRID), max(int(c.start / GRID) + 1, int(np.ceil(c.end / GRID)))
+    total = sum(weights.values()) or 1.0
+    reasons = {}
+    for name, arr in signals.items():
+        w = weights.get(name, 0.0)
+        if w <= 0 or arr.size == 0:
+            continue
+        seg = arr[a:b]
+        # mean plus a share of the peak: a short burst inside a calm window still counts
+        value = float(0.7 * seg.mean() + 0.3 * seg.max()) if seg.size else 0.0
+        reasons[name] = w * value / total
+    c.reasons = dict(sorted(reasons.items(), key=lambda kv: -kv[1]))
+    c.score = sum(reasons.values())
+
+
+def _pick(cands: list[Candidate], n: int, spread: float) -> list[Candidate]:
+    """Greedy best-first, non-overlapping, at least ``spread`` seconds apart."""
+    chosen: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: -c.score):
+        if all(c.end + spread <= k.start or c.start >= k.end + spread for k in chosen):
+            chosen.append(c)
+        if len(chosen) >= n:
+            break
+    return chosen
+
+
+def _blocked(seg: Segment, findings: list[Finding]) -> Finding | None:
+    for f in findings:
+        if f.start - GATE_MARGIN < seg.end and f.end + GATE_MARGIN > seg.start:
+            return f
+    return None
+
+
+def _gate(c: Candidate, segments: list[Segment], gated: list[Finding], opts: HighlightOptions, signals: dict[str, np.ndarray], weights: dict[str, float]) -> Highlight:
+    bad = {i: _blocked(segments[i], gated) for i in range(c.first, c.last + 1)}
+    base = {"score": c.score, "reasons": c.reasons}
+    if not any(bad.values()):  # noqa: SIM102
+        return Highlight(c.start, c.end, c.score, c.reasons, gate="pass", clip_start=c.start, clip_end=c.end)
+    # grow clean runs outward from the window's clean sentences, within max_seconds
+    best: Candidate | None = None
+    for i in range(c.first, c.last + 1):
+        if bad[i] or _blocked(segments[i], gated):
+            continue
+        lo = hi = i
+        while lo - 1 >= 0 and not _blocked(segments[lo - 1], gated) and segments[hi].end - segments[lo - 1].start <= opts.max_seconds and segments[hi].end - segments[lo].start < opts.min_seconds:
+            lo -= 1
+        while hi + 1 < len(segments) and not _blocked(segments[hi + 1], gated) and segments[hi + 1].end - segments[lo].start <= opts.max_seconds and segments[hi].end - segments[lo].start < opts.min_seconds:
+            hi += 1
+        run = Candidate(lo, hi, segments[lo].start, segments[hi].end)
+        if run.end - run.start >= opts.min_seconds - 1e-6:
+            _score(run, signals, weights)
+            if best is None or run.score > best.score:
+                best = run
+    first_bad = next(f for f in bad.values() if f)
+    why = f"{first_bad.severity} finding {first_bad.rule_id} “{first_bad.text}” at {first_bad.start:.1f}s"
+    if best is None:
+        return Highlight(c.start, c.end, **base, gate="dropped", dropped=f"{why}; no clean run of sentences ≥ {opts.min_seconds:g}s around it")
+    return Highlight(c.start, c.end, **base, gate="trimmed", dropped="", clip_start=best.start, clip_end=best.end, note=f"trimmed to exclude {why}")
+
+
+def find_highlights(
+    ctx: SignalContext,
+    findings: list[Finding],
+    opts: HighlightOptions,
+    signals: dict[str, np.ndarray] | None = None,
+) -> tuple[list[Highlight], dict[str, np.ndarray]]:
+    """Ranked highlights (best first), each with its gate outcome and clip span."""
+    from clipguard.clipper.signals import DEFAULT_WEIGHTS
+
+    weights = {k: opts.weight(k, v) for k, v in DEFAULT_WEIGHTS.items()}
+    if not ctx.chat:
+        weights["chat"] = 0.0
+    signals = signals if signals is not None else compute_signals(ctx)
+    segments = [s for s in ctx.transcript.segments if s.words]
+    cands = _windows(segments, opts)
+    if not cands:
+        return [], signals
+    for c in cands:
+        _score(c, signals, weights)
+    spread = 0.0  # non-overlap alone spreads picks; a gap would starve short recordings
+    if opts.refine and ctx.keyframes is not None and ctx.keyframes.times.size:
+        # decode densely only where it can change the ranking: the top few candidates
+        motion = signals["motion"].copy()
+        for c in _pick(cands, opts.count * 3, 0.0):
+            times, values, cuts = dense_motion(ctx.media, c.start, c.end)
+            for t, v in zip(times.tolist(), values.tolist()):
+                i = min(motion.size - 1, int(t / GRID))
+                motion[i] = max(motion[i], v)
+            ctx.keyframes.cuts = sorted(set(ctx.keyframes.cuts) | set(cuts))
+        signals = dict(signals, motion=robust_unit(motion))
+        for c in cands:
+            _score(c, signals, weights)
+    gated = [f for f in findings if severity_rank(f.severity) >= severity_rank(opts.gate)]
+    ranked = _pick(cands, max(opts.count * 3, opts.count), spread)
+    highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked]
+    return highlights, signals
+
+
+def clip_spans(
+    highlights: list[Highlight], count: int, cuts: list[float], segments: list[Segment], max_seconds: float = 1e9
+) -> list[tuple[float, float, Highlight]]:
+    """The spans to render: top ``count`` passing/trimmed highlights, non-overlapping,
+    with edges moved into the pause before/after the sentences, onto a scene cut if one
+    falls there."""
+    out: list[tuple[float, float, Highlight]] = []
+    starts = [s.start for s in segments]
+    ends = [s.end for s in segments]
+    for h in highlights:
+        if h.gate == "dropped" or h.clip_start is None or h.clip_end is None:
+            continue
+        s, e = h.clip_start, h.clip_end
+        if any(s < b and e > a for a, b, _ in out):
+            continue
+        prev_end = max([x for x in ends if x <= s + 1e-6], default=max(0.0, s - 0.3))
+        next_start = min([x for x in starts if x >= e - 1e-6], default=e + 0.3)
+        s = next((c for c in sorted(cuts, reverse=True) if prev_end - 1e-6 <= c <= s + 1e-6), max(prev_end, s - 0.25))
+        e = next((c for c in sorted(cuts) if e - 1e-6 <= c <= next_start + 1e-6), min(next_start, e + 0.35))
+        s = max(0.0, s)
+        if e - s > max_seconds:  # the pauses we added must not break --max-seconds
+            s, e = max(s, h.clip_start - 0.05), min(e, h.clip_end + 0.05)
+        out.append((s, e, h))
+        if len(out) >= count:
+            break
+    return out

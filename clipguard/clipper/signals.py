@@ -1,0 +1,277 @@
+"""Highlight signals: one array per signal on a common time grid, values in 0..1.
+
+Each signal is a small plug-in (``name`` + ``compute``), so adding one is a class, not
+a change to the scorer. Video is scored from keyframes only (cheap: no full decode);
+``refine_motion`` then decodes densely inside the few candidate windows that matter.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import av
+import cv2
+import numpy as np
+
+from clipguard.compliance_rules.packs import parse_pack
+from clipguard.compliance_rules.scanner import Scanner
+from clipguard.errors import MediaError
+from clipguard.models import Transcript
+from clipguard.pipeline.media import ENVELOPE_HOP, AudioStats, iter_audio
+
+log = logging.getLogger(__name__)
+
+GRID = 0.5  # seconds per bin
+SMALL = (64, 36)  # grey thumbnail for motion and cut detection
+CUT_THRESHOLD = 0.35  # histogram distance between keyframes that marks a scene cut
+
+
+@dataclass
+class SignalContext:
+    media: Path
+    transcript: Transcript
+    duration: float
+    envelope: np.ndarray | None = None  # RMS per ENVELOPE_HOP from the transcription pass
+    chat: list[tuple[float, str]] = field(default_factory=list)
+    keyframes: KeyframeScan | None = None
+
+    @property
+    def bins(self) -> int:
+        return max(1, int(np.ceil(self.duration / GRID)))
+
+
+class Signal(Protocol):
+    name: str
+
+    def compute(self, ctx: SignalContext) -> np.ndarray: ...
+
+
+def robust_unit(x: np.ndarray) -> np.ndarray:
+    """Scale to 0..1 between the 10th and 98th percentiles: one loud spike or a long
+    silence must not flatten everything else."""
+    if x.size == 0:
+        return x
+    lo, hi = np.percentile(x, 10), np.percentile(x, 98)
+    if hi - lo < 1e-9:
+        return np.zeros_like(x, dtype=np.float64)
+    return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+
+
+def _to_grid(values: np.ndarray, hop: float, bins: int) -> np.ndarray:
+    """Average a finer series (one value per ``hop`` s) onto the GRID."""
+    per = max(1, int(round(GRID / hop)))
+    n = min(values.size, bins * per)
+    out = np.zeros(bins)
+    if n:
+        padded = np.zeros(bins * per)
+        padded[:n] = values[:n]
+        out = padded.reshape(bins, per).mean(axis=1)
+    return out
+
+
+class Loudness:
+    """Speech energy in dB: a streamer shouting "三二一，上链接" is a highlight."""
+
+    name = "loudness"
+
+    def compute(self, ctx: SignalContext) -> np.ndarray:
+        env = ctx.envelope
+        if env is None or env.size == 0:
+            stats = AudioStats()
+            for _ in iter_audio(ctx.media, 60.0, stats):
+                pass
+            env = np.asarray(stats.envelope or [], dtype=np.float64)
+        db = 20 * np.log10(np.maximum(env, 1e-5))
+        return robust_unit(_to_grid(db, ENVELOPE_HOP, ctx.bins))
+
+
+class SpeechRate:
+    """Characters (Chinese) or words (other languages) per second: fast talk is excitement."""
+
+    name = "speech_rate"
+
+    def compute(self, ctx: SignalContext) -> np.ndarray:
+        counts = np.zeros(ctx.bins)
+        zh = ctx.transcript.language == "zh"
+        for w in ctx.transcript.words:
+            units = sum(1 for c in w.word if c.isalnum()) if zh else 1
+            i = min(ctx.bins - 1, int(w.start / GRID))
+            counts[i] += units
+        smoothed = np.convolve(counts, np.ones(4) / 4, mode="same")
+        return robust_unit(smoothed)
+
+
+class HypePhrases:
+    """Hype phrases from the transcript, matched with the rule engine (pinyin included)."""
+
+    name = "hype"
+    _scanner: Scanner | None = None
+
+    @classmethod
+    def scanner(cls) -> Scanner:
+        if cls._scanner is None:
+            text = resources.files("clipguard.clipper").joinpath("hype.yaml").read_text(encoding="utf-8")
+            cls._scanner = Scanner([parse_pack(text, "builtin:hype")])
+        return cls._scanner
+
+    def compute(self, ctx: SignalContext) -> np.ndarray:
+        out = np.zeros(ctx.bins)
+        for f in self.scanner().scan(ctx.transcript):
+            a = max(0, int((f.start - 0.5) / GRID))
+            b = min(ctx.bins, int(np.ceil((f.end + 1.0) / GRID)))
+            out[a:b] += 1.0
+        return np.clip(out / 2.0, 0.0, 1.0)
+
+
+@dataclass
+class KeyframeScan:
+    times: np.ndarray
+    motion: np.ndarray  # mean abs difference to the previous keyframe, 0..1
+    cuts: list[float]
+
+
+def scan_keyframes(media: Path) -> KeyframeScan:
+    """Decode keyframes only (PyAV ``skip_frame='NONKEY'``): seconds per hour of video."""
+    times: list[float] = []
+    motion: list[float] = []
+    cuts: list[float] = []
+    prev_small: np.ndarray | None = None
+    prev_hist: np.ndarray | None = None
+    try:
+        with av.open(str(media)) as container:
+            if not container.streams.video:
+                return KeyframeScan(np.zeros(0), np.zeros(0), [])
+            stream = container.streams.video[0]
+            stream.codec_context.skip_frame = "NONKEY"
+            stream.thread_type = "AUTO"
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1])
+                hist = cv2.calcHist([grey], [0], None, [32], [0, 256]).ravel()
+                hist /= max(1.0, hist.sum())
+                t = float(frame.time)
+                if prev_small is not None and prev_hist is not None:
+                    diff = float(np.mean(np.abs(grey.astype(np.int16) - prev_small))) / 255.0
+                    dist = float(cv2.compareHist(prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA))
+                    if dist > CUT_THRESHOLD:
+                        cuts.append(t)
+                        diff = 0.0  # a cut is not motion
+                    times.append(t)
+                    motion.append(diff)
+                prev_small, prev_hist = grey.astype(np.int16), hist
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{media}: cannot read video for highlight analysis: {exc}") from None
+    return KeyframeScan(np.asarray(times), np.asarray(motion), cuts)
+
+
+def dense_motion(media: Path, start: float, end: float) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Every frame in [start, end): per-frame motion and scene cuts, on small grey frames."""
+    times: list[float] = []
+    motion: list[float] = []
+    cuts: list[float] = []
+    with av.open(str(media)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if stream.time_base:
+            container.seek(int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True)
+        prev = None
+        prev_hist = None
+        for frame in container.decode(stream):
+            if frame.time is None or frame.time < start:
+                continue
+            if frame.time >= end:
+                break
+            grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1]).astype(np.int16)
+            hist = cv2.calcHist([grey.astype(np.uint8)], [0], None, [32], [0, 256]).ravel()
+            hist /= max(1.0, hist.sum())
+            if prev is not None:
+                dist = cv2.compareHist(prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA)
+                if dist > CUT_THRESHOLD:
+                    cuts.append(float(frame.time))
+                    value = 0.0
+                else:
+                    value = float(np.mean(np.abs(grey - prev))) / 255.0
+                times.append(float(frame.time))
+                motion.append(value)
+            prev, prev_hist = grey, hist
+    return np.asarray(times), np.asarray(motion), cuts
+
+
+class Motion:
+    """Visual motion from keyframe differences (refined densely for candidates later)."""
+
+    name = "motion"
+
+    def compute(self, ctx: SignalContext) -> np.ndarray:
+        kf = ctx.keyframes
+        out = np.zeros(ctx.bins)
+        if kf is None or kf.times.size == 0:
+            return out
+        # a keyframe difference describes the span since the previous keyframe
+        prev_t = 0.0
+        for t, m in zip(kf.times.tolist(), kf.motion.tolist()):
+            a, b = int(prev_t / GRID), max(int(prev_t / GRID) + 1, int(np.ceil(t / GRID)))
+            out[a : min(b, ctx.bins)] = np.maximum(out[a : min(b, ctx.bins)], m)
+            prev_t = t
+        return robust_unit(out)
+
+
+class ChatDensity:
+    """Messages per second from the stream's chat log: the audience says what is exciting."""
+
+    name = "chat"
+
+    def compute(self, ctx: SignalContext) -> np.ndarray:
+        counts = np.zeros(ctx.bins)
+        for t, _ in ctx.chat:
+            if 0 <= t < ctx.duration:
+                counts[int(t / GRID)] += 1
+        smoothed = np.convolve(counts, np.ones(6) / 6, mode="same")
+        return robust_unit(smoothed) if ctx.chat else counts
+
+
+SIGNALS: dict[str, Signal] = {
+    s.name: s for s in (Loudness(), SpeechRate(), HypePhrases(), Motion(), ChatDensity())
+}
+DEFAULT_WEIGHTS = {"loudness": 1.0, "speech_rate": 0.5, "hype": 1.5, "motion": 1.0, "chat": 1.0}
+
+
+def load_chat(path: Path) -> list[tuple[float, str]]:
+    """JSON Lines or CSV with ``t``, ``user``, ``text``; bad lines name their line number."""
+    path = Path(path)
+    if not path.exists():
+        raise MediaError(f"{path}: no such chat log")
+    out: list[tuple[float, str]] = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            if path.suffix.lower() == ".csv":
+                for i, row in enumerate(csv.DictReader(fh), 2):
+                    try:
+                        out.append((float(row["t"]), str(row.get("text", ""))))
+                    except (KeyError, TypeError, ValueError):
+                        raise MediaError(f"{path}:{i}: chat row needs a numeric 't' column") from None
+            else:
+                for i, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        msg = json.loads(line)
+                        out.append((float(msg["t"]), str(msg.get("text", ""))))
+                    except (ValueError, KeyError, TypeError):
+                        raise MediaError(f"{path}:{i}: not a chat message (JSON with a numeric 't')") from None
+    except UnicodeDecodeError:
+        raise MediaError(f"{path}: chat log is not UTF-8 text") from None
+    return sorted(out)
+
+
+def compute_signals(ctx: SignalContext, names: list[str] | None = None) -> dict[str, np.ndarray]:
+    if ctx.keyframes is None and ctx.media and (names is None or "motion" in names):
+        ctx.keyframes = scan_keyframes(ctx.media)
+    return {name: sig.compute(ctx) for name, sig in SIGNALS.items() if names is None or name in names}
