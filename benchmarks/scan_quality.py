@@ -24,19 +24,42 @@ def main() -> None:
         for name in ("shop_zh", "review_en"):
             media = FIXTURES / f"{name}.mp4"
             truth = load_truth(FIXTURES / f"{name}.truth.json")
-            transcript, _ = stage_transcribe(media, Path(tmp) / name, TranscribeOptions(hotwords=scanner.hotwords()))
+            transcript, _ = stage_transcribe(
+                media, Path(tmp) / name, TranscribeOptions(hotwords=scanner.hotwords())
+            )
             findings = scanner.scan(transcript)
             score = score_findings(truth, [f.to_dict() for f in findings])
-            clean = sum(1 for s in truth["segments"] if not s["violations"] and not s.get("ambiguous"))
+            clean = sum(
+                1 for s in truth["segments"] if not s["violations"] and not s.get("ambiguous")
+            )
             total_planted += score.planted
             total_found += score.found
-            rows.append([
-                name, score.planted, score.found, f"{100 * score.recall:.0f}%",
-                f"{len(score.false_positive_sentences)}/{clean}", len(findings),
-                "; ".join(f"#{i} {t} ({c})" for i, t, c in score.missed) or "-",
-            ])
+            rows.append(
+                [
+                    name,
+                    score.planted,
+                    score.found,
+                    f"{100 * score.recall:.0f}%",
+                    f"{len(score.false_positive_sentences)}/{clean}",
+                    len(findings),
+                    "; ".join(f"#{i} {t} ({c})" for i, t, c in score.missed) or "-",
+                ]
+            )
     print(f"scan quality, end to end from media (model base, int8); machine: {machine()}\n")
-    print(table(["recording", "planted", "found", "recall", "clean sentences flagged", "findings", "missed"], rows))
+    print(
+        table(
+            [
+                "recording",
+                "planted",
+                "found",
+                "recall",
+                "clean sentences flagged",
+                "findings",
+                "missed",
+            ],
+            rows,
+        )
+    )
     print(f"\noverall recall: {100 * total_found / max(1, total_planted):.0f}%")
 
 

@@ -32,7 +32,9 @@ def make_rules(n: int) -> RulePack:
             kw["near"] = (Near(("加", "联系"), (terms[0],), 5),)
         if i % 500 == 0:
             kw["patterns"] = (rf"{terms[1][0]}[0-9]{{3,}}",)
-        rules.append(Rule(f"gen.{i}", "generated", random.choice(["block", "review"]), terms=terms, **kw))
+        rules.append(
+            Rule(f"gen.{i}", "generated", random.choice(["block", "review"]), terms=terms, **kw)
+        )
     return RulePack("generated", "1", tuple(rules))
 
 
@@ -40,7 +42,11 @@ def make_transcript(target_bytes: int) -> Transcript:
     sentences = [s["text"] for s in load_truth(FIXTURES / "shop_zh.truth.json")["segments"]]
     segs, t, size = [], 0.0, 0
     while size < target_bytes:
-        text = random.choice(sentences) if random.random() < 0.5 else "".join(random.choices(HAN, k=24)) + "。"
+        text = (
+            random.choice(sentences)
+            if random.random() < 0.5
+            else "".join(random.choices(HAN, k=24)) + "。"
+        )
         words = []
         for ch in text:
             words.append(Word(t, t + 0.2, ch))
@@ -54,7 +60,10 @@ def main() -> None:
     transcript = make_transcript(1_000_000)
     text = "\n".join(s.text for s in transcript.segments)
     rows = []
-    for label, packs in (("built-in packs", resolve_packs(None)), ("10,000 generated rules", [make_rules(10_000)])):
+    for label, packs in (
+        ("built-in packs", resolve_packs(None)),
+        ("10,000 generated rules", [make_rules(10_000)]),
+    ):
         t0 = time.perf_counter()
         scanner = Scanner(packs)
         compile_s = time.perf_counter() - t0
@@ -69,8 +78,18 @@ def main() -> None:
     t0 = time.perf_counter()
     naive_hits = sum(1 for rx in regexes for _ in rx.finditer(text))
     naive_s = time.perf_counter() - t0
-    rows.append(["naive regex loop (literal only)", len(gen.rules), f"{naive_compile:.2f}", f"{naive_s:.2f}", naive_hits])
-    print(f"scan speed on {len(text.encode()) / 1e6:.2f} MB of Chinese transcript ({len(transcript.words)} words)")
+    rows.append(
+        [
+            "naive regex loop (literal only)",
+            len(gen.rules),
+            f"{naive_compile:.2f}",
+            f"{naive_s:.2f}",
+            naive_hits,
+        ]
+    )
+    print(
+        f"scan speed on {len(text.encode()) / 1e6:.2f} MB of Chinese transcript ({len(transcript.words)} words)"
+    )
     print(f"machine: {machine()}\n")
     print(table(["rules", "count", "compile s", "scan s", "findings"], rows))
 

@@ -26,7 +26,9 @@ from clipguard.pipeline.transcribe import TranscribeOptions, transcribe
 
 def make_long(dest: Path, seconds: float) -> Path:
     """Concatenate the fixtures' audio until ``seconds`` and write an AAC .m4a."""
-    clips = [np.concatenate(list(iter_audio(FIXTURES / f))) for f in ("shop_zh.mp4", "review_en.mp4")]
+    clips = [
+        np.concatenate(list(iter_audio(FIXTURES / f))) for f in ("shop_zh.mp4", "review_en.mp4")
+    ]
     pieces, total, i = [], 0, 0
     while total < seconds * SAMPLE_RATE:
         pieces.append(clips[i % 2])
@@ -68,8 +70,20 @@ def main() -> None:
             if truth:
                 ref = "".join(s["text"] for s in load_truth(truth)["segments"])
                 err = f"{100 * cer(ref, t.text):.1f}%"
-            rows.append([path.name, f"{t.media.duration:.0f}", t.language, f"{t.seconds:.1f}", f"{rtf:.3f}", err, len(t.segments)])
-    print("transcription: faster-whisper base (bundled), int8, BatchedInferencePipeline beam 5, VAD, word timestamps")
+            rows.append(
+                [
+                    path.name,
+                    f"{t.media.duration:.0f}",
+                    t.language,
+                    f"{t.seconds:.1f}",
+                    f"{rtf:.3f}",
+                    err,
+                    len(t.segments),
+                ]
+            )
+    print(
+        "transcription: faster-whisper base (bundled), int8, BatchedInferencePipeline beam 5, VAD, word timestamps"
+    )
     print(f"threads: {threads}; model load: {load_s:.1f} s (excluded); machine: {machine()}\n")
     print(table(["input", "audio s", "lang", "wall s", "RTF", "CER", "segments"], rows))
 

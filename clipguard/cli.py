@@ -30,17 +30,30 @@ app.add_typer(rules_app, name="rules")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output root; each recording gets OUT/<stem>/.")]
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", help="Output root; each recording gets OUT/<stem>/.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable summary on stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary output.")]
-ModelOpt = Annotated[str, typer.Option("--model", help="base (bundled), a CTranslate2 model dir, or a size name.")]
-LangOpt = Annotated[str, typer.Option("--language", help="auto, zh, en, or any Whisper language code.")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="cpu or cuda.")]
-ComputeOpt = Annotated[str, typer.Option("--compute-type", help="int8 (CPU default), float16 for GPUs...")]
-HotwordsOpt = Annotated[
-    str, typer.Option("--hotwords", help="auto (rule-pack terms, Chinese only), none, or your own words.")
+ModelOpt = Annotated[
+    str, typer.Option("--model", help="base (bundled), a CTranslate2 model dir, or a size name.")
 ]
-PartialOpt = Annotated[bool, typer.Option("--allow-partial", help="Process the readable part of a truncated file.")]
+LangOpt = Annotated[
+    str, typer.Option("--language", help="auto, zh, en, or any Whisper language code.")
+]
+DeviceOpt = Annotated[str, typer.Option("--device", help="cpu or cuda.")]
+ComputeOpt = Annotated[
+    str, typer.Option("--compute-type", help="int8 (CPU default), float16 for GPUs...")
+]
+HotwordsOpt = Annotated[
+    str,
+    typer.Option(
+        "--hotwords", help="auto (rule-pack terms, Chinese only), none, or your own words."
+    ),
+]
+PartialOpt = Annotated[
+    bool, typer.Option("--allow-partial", help="Process the readable part of a truncated file.")
+]
 DEFAULT_OUT = Path("clipguard-out")
 
 
@@ -48,7 +61,11 @@ def _setup_logging(quiet: bool, json_mode: bool) -> None:
     level = logging.ERROR if (quiet or json_mode) else logging.WARNING
     if os.environ.get("CLIPGUARD_DEBUG"):
         level = logging.DEBUG
-    logging.basicConfig(level=level, format="clipguard: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="clipguard: %(levelname)s: %(message)s", stream=sys.stderr
+    )
+    for handler in logging.getLogger().handlers:  # batch raises clipguard's level for its log file
+        handler.setLevel(level)
     for noisy in ("faster_whisper", "numba", "distributed", "jieba"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
@@ -73,7 +90,9 @@ def _guarded(fn: F) -> F:
         except Exception as exc:
             if os.environ.get("CLIPGUARD_DEBUG"):
                 raise
-            raise _fail(f"internal error: {type(exc).__name__}: {exc} (set CLIPGUARD_DEBUG=1 for details)") from None
+            raise _fail(
+                f"internal error: {type(exc).__name__}: {exc} (set CLIPGUARD_DEBUG=1 for details)"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -90,7 +109,12 @@ def _language(value: str) -> str | None:
 
 
 def _transcribe_options(
-    model: str, language: str, device: str, compute_type: str, allow_partial: bool, hotwords: str = "auto"
+    model: str,
+    language: str,
+    device: str,
+    compute_type: str,
+    allow_partial: bool,
+    hotwords: str = "auto",
 ) -> Any:
     from clipguard.pipeline.transcribe import TranscribeOptions
 
@@ -105,16 +129,13 @@ def _transcribe_options(
 
 
 def _hotwords(value: str) -> str | None:
-    """``auto``: terms from all built-in packs, whatever ``--rules`` says, so that
-    ``transcribe`` then ``scan`` share one cached transcript."""
     if value == "none" or not value:
         return None
     if value != "auto":
         return value
-    from clipguard.compliance_rules.packs import resolve_packs
-    from clipguard.compliance_rules.scanner import Scanner
+    from clipguard.compliance_rules.scanner import default_hotwords
 
-    return Scanner(resolve_packs(None)).hotwords() or None
+    return default_hotwords()
 
 
 @app.command()
@@ -165,9 +186,14 @@ def transcribe(
 
 RulesOpt = Annotated[
     list[str] | None,
-    typer.Option("--rules", "-r", help="Built-in pack name(s) (default: all) and/or rule pack files to add."),
+    typer.Option(
+        "--rules", "-r", help="Built-in pack name(s) (default: all) and/or rule pack files to add."
+    ),
 ]
-FailOnOpt = Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: block, review, never.")]
+FailOnOpt = Annotated[
+    str,
+    typer.Option("--fail-on", help="Exit 1 when a finding is at or above: block, review, never."),
+]
 
 
 def _check_fail_on(value: str) -> str:
@@ -187,7 +213,9 @@ def _should_fail(findings: list[Any], fail_on: str) -> bool:
 @app.command()
 @_guarded
 def scan(
-    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="Media files or transcript.json files.")],
+    inputs: Annotated[
+        list[Path], typer.Argument(metavar="INPUT...", help="Media files or transcript.json files.")
+    ],
     rules: RulesOpt = None,
     out: OutOpt = DEFAULT_OUT,
     fail_on: FailOnOpt = "block",
@@ -222,19 +250,35 @@ def scan(
             transcript = load_transcript_input(path)
             out_dir = recording_dir(out, Path(transcript.media.path))
         else:
-            options = options or _transcribe_options(model, language, device, compute_type, allow_partial, hotwords)
+            options = options or _transcribe_options(
+                model, language, device, compute_type, allow_partial, hotwords
+            )
             out_dir = recording_dir(out, path)
             with progress_bar(f"transcribe {path.name}", not (quiet or json_out)) as bar:
                 transcript, _ = stage_transcribe(path, out_dir, options, bar)
         findings = stage_scan(transcript, out_dir, scanner)
         write_recording_report(out_dir, transcript)
         all_findings.extend(findings)
-        counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in ("block", "review", "info")}
-        results.append({"input": str(path), "out": str(out_dir), "findings": len(findings), "by_severity": counts})
+        counts = {
+            sev: sum(1 for f in findings if f.severity == sev)
+            for sev in ("block", "review", "info")
+        }
+        results.append(
+            {
+                "input": str(path),
+                "out": str(out_dir),
+                "findings": len(findings),
+                "by_severity": counts,
+            }
+        )
         if not (quiet or json_out):
-            typer.echo(f"{path.name}: {counts['block']} block, {counts['review']} review, {counts['info']} info -> {out_dir / 'report.html'}")
+            typer.echo(
+                f"{path.name}: {counts['block']} block, {counts['review']} review, {counts['info']} info -> {out_dir / 'report.html'}"
+            )
             for f in findings:
-                typer.echo(f"  {f.start:8.2f}-{f.end:<8.2f} {f.severity:6} {f.category:18} {f.rule_id:24} {f.text}")
+                typer.echo(
+                    f"  {f.start:8.2f}-{f.end:<8.2f} {f.severity:6} {f.category:18} {f.rule_id:24} {f.text}"
+                )
     failed = _should_fail(all_findings, fail_on)
     if json_out:
         _emit({"recordings": results, "fail_on": fail_on, "failed": failed}, True, quiet, "")
@@ -253,7 +297,9 @@ def rules_list(json_out: JsonOpt = False, quiet: QuietOpt = False) -> None:
         {"pack": p.name, "version": p.version, "rules": len(p.rules), "description": p.description}
         for p in packs
     ]
-    human = "\n".join(f"{r['pack']:20} {r['version']:8} {r['rules']:3} rules  {r['description']}" for r in rows)
+    human = "\n".join(
+        f"{r['pack']:20} {r['version']:8} {r['rules']:3} rules  {r['description']}" for r in rows
+    )
     _emit({"packs": rows}, json_out, quiet, human)
 
 
@@ -269,18 +315,35 @@ def rules_show(
 
     from clipguard.compliance_rules.packs import resolve_packs
 
-    p = resolve_packs([pack])[-1] if not pack.endswith((".yaml", ".yml")) else resolve_packs(["all", pack])[-1]
+    p = (
+        resolve_packs([pack])[-1]
+        if not pack.endswith((".yaml", ".yml"))
+        else resolve_packs(["all", pack])[-1]
+    )
     lines = [f"{p.name} {p.version}: {p.description}"]
     for r in p.rules:
         lines.append(f"- {r.id} [{r.severity}] {r.category}: {r.description}")
         if r.source:
             lines.append(f"    source: {r.source}")
-        for label, items in (("terms", r.terms), ("patterns", r.patterns), ("token prefix", r.token_prefix)):
+        for label, items in (
+            ("terms", r.terms),
+            ("patterns", r.patterns),
+            ("token prefix", r.token_prefix),
+        ):
             if items:
-                lines.append(f"    {label}: {', '.join(items[:12])}{' …' if len(items) > 12 else ''}")
+                lines.append(
+                    f"    {label}: {', '.join(items[:12])}{' …' if len(items) > 12 else ''}"
+                )
         for n in r.near:
-            lines.append(f"    near: ({'/'.join(n.a[:6])}) within {n.within} of ({'/'.join(n.b[:6])})")
-    _emit({"pack": p.name, "version": p.version, "rules": [asdict(r) for r in p.rules]}, json_out, quiet, "\n".join(lines))
+            lines.append(
+                f"    near: ({'/'.join(n.a[:6])}) within {n.within} of ({'/'.join(n.b[:6])})"
+            )
+    _emit(
+        {"pack": p.name, "version": p.version, "rules": [asdict(r) for r in p.rules]},
+        json_out,
+        quiet,
+        "\n".join(lines),
+    )
 
 
 @rules_app.command("lint")
@@ -298,14 +361,25 @@ def rules_lint(
     for f in files:
         pack = load_pack_file(f)
         Scanner([pack])  # compiles every term and pattern
-        report.append({"file": str(f), "pack": pack.name, "rules": len(pack.rules), "allow": len(pack.allow)})
-    _emit({"ok": True, "files": report}, json_out, quiet, "\n".join(f"{r['file']}: ok ({r['rules']} rules, {r['allow']} allow entries)" for r in report))
+        report.append(
+            {"file": str(f), "pack": pack.name, "rules": len(pack.rules), "allow": len(pack.allow)}
+        )
+    _emit(
+        {"ok": True, "files": report},
+        json_out,
+        quiet,
+        "\n".join(
+            f"{r['file']}: ok ({r['rules']} rules, {r['allow']} allow entries)" for r in report
+        ),
+    )
 
 
 @rules_app.command("test")
 @_guarded
 def rules_test(
-    file: Annotated[str, typer.Argument(help="Rule pack file or built-in pack name ('all' for every built-in).")],
+    file: Annotated[
+        str, typer.Argument(help="Rule pack file or built-in pack name ('all' for every built-in).")
+    ],
     text: Annotated[str, typer.Option("--text", help="Text to try the rules on.")],
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -316,9 +390,13 @@ def rules_test(
 
     scanner = Scanner(resolve_packs([file]))
     findings = scanner.scan(Document.from_text(text))
-    lines = [f"{len(findings)} match(es) in {len(text)} characters (positions are character offsets)"]
+    lines = [
+        f"{len(findings)} match(es) in {len(text)} characters (positions are character offsets)"
+    ]
     for f in findings:
-        lines.append(f"  [{int(f.start)}:{int(f.end)}] {f.severity:6} {f.rule_id:24} said “{f.text}” matched “{f.matched}” via {f.match}")
+        lines.append(
+            f"  [{int(f.start)}:{int(f.end)}] {f.severity:6} {f.rule_id:24} said “{f.text}” matched “{f.matched}” via {f.match}"
+        )
     _emit({"findings": [f.to_dict() for f in findings]}, json_out, quiet, "\n".join(lines))
 
 
@@ -326,7 +404,9 @@ def rules_test(
 @_guarded
 def rules_allowlist(
     decisions: Annotated[Path, typer.Argument(help="decisions.json exported from report.html.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Allowlist pack to write (merged if it exists).")] = Path("allowlist.yaml"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Allowlist pack to write (merged if it exists).")
+    ] = Path("allowlist.yaml"),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -334,19 +414,39 @@ def rules_allowlist(
     from clipguard.compliance_rules.allowlist import allowlist_from_decisions
 
     path, added = allowlist_from_decisions(decisions, out)
-    _emit({"out": str(path), "added": added}, json_out, quiet, f"{path}: {len(added)} allow entr{'y' if len(added) == 1 else 'ies'} added")
+    _emit(
+        {"out": str(path), "added": added},
+        json_out,
+        quiet,
+        f"{path}: {len(added)} allow entr{'y' if len(added) == 1 else 'ies'} added",
+    )
 
 
 CountOpt = Annotated[int, typer.Option("--count", min=1, help="Clips per recording.")]
 MinOpt = Annotated[float, typer.Option("--min-seconds", min=1.0, help="Shortest clip.")]
 MaxOpt = Annotated[float, typer.Option("--max-seconds", min=1.0, help="Longest clip.")]
 AspectOpt = Annotated[str, typer.Option("--aspect", help="9:16 (1080x1920), 1:1, 16:9 or 4:5.")]
-ChatOpt = Annotated[Path | None, typer.Option("--chat", help="Chat log (JSONL or CSV: t, user, text).")]
-PromoOpt = Annotated[str, typer.Option("--promo-text", help="Promo line burned into every clip, e.g. 明晚8点开播.")]
-GateOpt = Annotated[str, typer.Option("--gate", help="Keep findings of this severity or worse out of clips: block, review, info.")]
-FontOpt = Annotated[Path | None, typer.Option("--font", help="Caption font (default: bundled Noto Sans CJK).")]
-LogoOpt = Annotated[Path | None, typer.Option("--logo", help="Logo watermark image (PNG with alpha).")]
-WeightsOpt = Annotated[str, typer.Option("--weights", help="Signal weights, e.g. hype=2,chat=0.5,motion=1.")]
+ChatOpt = Annotated[
+    Path | None, typer.Option("--chat", help="Chat log (JSONL or CSV: t, user, text).")
+]
+PromoOpt = Annotated[
+    str, typer.Option("--promo-text", help="Promo line burned into every clip, e.g. 明晚8点开播.")
+]
+GateOpt = Annotated[
+    str,
+    typer.Option(
+        "--gate", help="Keep findings of this severity or worse out of clips: block, review, info."
+    ),
+]
+FontOpt = Annotated[
+    Path | None, typer.Option("--font", help="Caption font (default: bundled Noto Sans CJK).")
+]
+LogoOpt = Annotated[
+    Path | None, typer.Option("--logo", help="Logo watermark image (PNG with alpha).")
+]
+WeightsOpt = Annotated[
+    str, typer.Option("--weights", help="Signal weights, e.g. hype=2,chat=0.5,motion=1.")
+]
 
 
 def _weights(value: str) -> dict[str, float]:
@@ -356,7 +456,9 @@ def _weights(value: str) -> dict[str, float]:
     for part in filter(None, (p.strip() for p in value.split(","))):
         name, _, num = part.partition("=")
         if name not in DEFAULT_WEIGHTS:
-            raise UsageError(f"--weights: unknown signal {name!r} (signals: {', '.join(DEFAULT_WEIGHTS)})")
+            raise UsageError(
+                f"--weights: unknown signal {name!r} (signals: {', '.join(DEFAULT_WEIGHTS)})"
+            )
         try:
             out[name] = float(num)
         except ValueError:
@@ -365,9 +467,24 @@ def _weights(value: str) -> dict[str, float]:
 
 
 def _run_options(
-    *, model: str, language: str, device: str, compute_type: str, allow_partial: bool, hotwords: str,
-    rules: list[str] | None, count: int, min_seconds: float, max_seconds: float, aspect: str,
-    chat: Path | None, promo_text: str, gate: str, font: Path | None, logo: Path | None, weights: str,
+    *,
+    model: str,
+    language: str,
+    device: str,
+    compute_type: str,
+    allow_partial: bool,
+    hotwords: str,
+    rules: list[str] | None,
+    count: int,
+    min_seconds: float,
+    max_seconds: float,
+    aspect: str,
+    chat: Path | None,
+    promo_text: str,
+    gate: str,
+    font: Path | None,
+    logo: Path | None,
+    weights: str,
 ) -> Any:
     from clipguard.clipper.highlights import HighlightOptions
     from clipguard.clipper.render import RenderOptions, output_size
@@ -377,16 +494,29 @@ def _run_options(
     if gate not in ("block", "review", "info"):
         raise UsageError(f"--gate must be block, review or info (got {gate!r})")
     if min_seconds > max_seconds:
-        raise UsageError(f"--min-seconds ({min_seconds:g}) is longer than --max-seconds ({max_seconds:g})")
+        raise UsageError(
+            f"--min-seconds ({min_seconds:g}) is longer than --max-seconds ({max_seconds:g})"
+        )
     if chat is not None and not chat.exists():
         raise UsageError(f"{chat}: no such chat log")
     return RunOptions(
-        transcribe=_transcribe_options(model, language, device, compute_type, allow_partial, hotwords),
+        transcribe=_transcribe_options(
+            model, language, device, compute_type, allow_partial, hotwords
+        ),
         rules=tuple(rules or ()),
-        highlight=HighlightOptions(count=count, min_seconds=min_seconds, max_seconds=max_seconds, gate=gate,
-                                   weights=_weights(weights)),
-        render=RenderOptions(aspect=aspect, font=str(font) if font else None, promo_text=promo_text,
-                             logo=str(logo) if logo else None),
+        highlight=HighlightOptions(
+            count=count,
+            min_seconds=min_seconds,
+            max_seconds=max_seconds,
+            gate=gate,
+            weights=_weights(weights),
+        ),
+        render=RenderOptions(
+            aspect=aspect,
+            font=str(font) if font else None,
+            promo_text=promo_text,
+            logo=str(logo) if logo else None,
+        ),
         chat=str(chat) if chat else None,
     )
 
@@ -439,9 +569,23 @@ def clip(
 ) -> None:
     """Cut the best moments into compliance-gated vertical promo clips."""
     options = _run_options(
-        model=model, language=language, device=device, compute_type=compute_type, allow_partial=allow_partial,
-        hotwords=hotwords, rules=rules, count=count, min_seconds=min_seconds, max_seconds=max_seconds,
-        aspect=aspect, chat=chat, promo_text=promo_text, gate=gate, font=font, logo=logo, weights=weights,
+        model=model,
+        language=language,
+        device=device,
+        compute_type=compute_type,
+        allow_partial=allow_partial,
+        hotwords=hotwords,
+        rules=rules,
+        count=count,
+        min_seconds=min_seconds,
+        max_seconds=max_seconds,
+        aspect=aspect,
+        chat=chat,
+        promo_text=promo_text,
+        gate=gate,
+        font=font,
+        logo=logo,
+        weights=weights,
     )
     results = _run_many(media, out, options, quiet, json_out)
     if json_out:
@@ -477,24 +621,174 @@ def run(
     """Transcribe, scan, cut clips and write report.html + manifest.json per recording."""
     _check_fail_on(fail_on)
     options = _run_options(
-        model=model, language=language, device=device, compute_type=compute_type, allow_partial=allow_partial,
-        hotwords=hotwords, rules=rules, count=count, min_seconds=min_seconds, max_seconds=max_seconds,
-        aspect=aspect, chat=chat, promo_text=promo_text, gate=gate, font=font, logo=logo, weights=weights,
+        model=model,
+        language=language,
+        device=device,
+        compute_type=compute_type,
+        allow_partial=allow_partial,
+        hotwords=hotwords,
+        rules=rules,
+        count=count,
+        min_seconds=min_seconds,
+        max_seconds=max_seconds,
+        aspect=aspect,
+        chat=chat,
+        promo_text=promo_text,
+        gate=gate,
+        font=font,
+        logo=logo,
+        weights=weights,
     )
     results = _run_many(media, out, options, quiet, json_out)
     from clipguard.models import severity_rank
 
     failed = fail_on != "never" and any(
-        n and severity_rank(sev) >= severity_rank(fail_on) for r in results for sev, n in r.findings.items()
+        n and severity_rank(sev) >= severity_rank(fail_on)
+        for r in results
+        for sev, n in r.findings.items()
     )
     if json_out:
-        _emit({"recordings": [r.to_dict() for r in results], "fail_on": fail_on, "failed": failed}, True, quiet, "")
+        _emit(
+            {"recordings": [r.to_dict() for r in results], "fail_on": fail_on, "failed": failed},
+            True,
+            quiet,
+            "",
+        )
     if failed:
         raise typer.Exit(1)
 
 
+@app.command()
+@_guarded
+def batch(
+    target: Annotated[
+        str,
+        typer.Argument(metavar="DIR_OR_GLOB", help="A folder (searched recursively) or a glob."),
+    ],
+    out: OutOpt = DEFAULT_OUT,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="Parallel recordings (0: from the core count).")
+    ] = 0,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    watch_mode: Annotated[
+        bool, typer.Option("--watch", help="Keep watching for new recordings.")
+    ] = False,
+    settle: Annotated[
+        float, typer.Option("--settle", help="--watch: seconds a file must stop growing.")
+    ] = 10.0,
+    max_idle: Annotated[
+        float | None, typer.Option("--max-idle", help="--watch: stop after this many idle seconds.")
+    ] = None,
+    rules: RulesOpt = None,
+    count: CountOpt = 3,
+    min_seconds: MinOpt = 15.0,
+    max_seconds: MaxOpt = 60.0,
+    aspect: AspectOpt = "9:16",
+    promo_text: PromoOpt = "",
+    gate: GateOpt = "block",
+    font: FontOpt = None,
+    logo: LogoOpt = None,
+    weights: WeightsOpt = "",
+    no_clips: Annotated[
+        bool, typer.Option("--no-clips", help="Transcribe, scan and report only.")
+    ] = False,
+    model: ModelOpt = "base",
+    language: LangOpt = "auto",
+    device: DeviceOpt = "cpu",
+    compute_type: ComputeOpt = "int8",
+    hotwords: HotwordsOpt = "auto",
+    allow_partial: PartialOpt = False,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Process a folder of recordings unattended; exit 3 when some failed."""
+    from dataclasses import replace
+
+    from clipguard.pipeline.batch import BatchOptions, discover, run_batch, watch
+
+    options = _run_options(
+        model=model,
+        language=language,
+        device=device,
+        compute_type=compute_type,
+        allow_partial=allow_partial,
+        hotwords=hotwords,
+        rules=rules,
+        count=count,
+        min_seconds=min_seconds,
+        max_seconds=max_seconds,
+        aspect=aspect,
+        chat=None,
+        promo_text=promo_text,
+        gate=gate,
+        font=font,
+        logo=logo,
+        weights=weights,
+    )
+    if no_clips:
+        options = replace(options, clips=False)
+    bopts = BatchOptions(run=options, workers=workers, scheduler=scheduler)
+
+    def show(r: dict[str, Any]) -> None:
+        if not (quiet or json_out):
+            extra = f" ({r['error']})" if r.get("error") else ""
+            typer.echo(
+                f"{r['status']:8} {Path(r['media']).name}{extra}", err=r["status"] == "failed"
+            )
+
+    if watch_mode:
+        report = watch(target, out, bopts, settle=settle, max_idle=max_idle, on_result=show)
+    else:
+        files = discover(target, out)
+        if not files:
+            raise UsageError(
+                f"{target}: no recordings found (looked for {', '.join(sorted(['.mp4', '.flv', '.mkv', '.ts', '.mov', '.m4a', '.mp3', '.wav']))} ...)"
+            )
+        report = run_batch(files, out, bopts, on_result=show)
+    summary = report.summary()
+    _emit(
+        {
+            "out": str(out),
+            "summary": summary,
+            "batch_json": str(Path(out) / "batch.json"),
+            "failed": [{"media": r["media"], "error": r["error"]} for r in report.failed],
+        },
+        json_out,
+        quiet,
+        f"batch: {', '.join(f'{v} {k}' for k, v in summary.items()) or 'nothing to do'} -> {Path(out) / 'batch.html'}",
+    )
+    if report.failed:
+        raise typer.Exit(3)
+
+
 def main() -> None:
-    app()
+    """Entry point: usage errors become one line (exit 2), like every other error.
+
+    Typer vendors click, so its exceptions are matched by shape (``format_message``
+    and ``exit_code``) rather than by importing a private module."""
+    try:
+        rv = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        typer.echo("clipguard: error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        name = type(exc).__name__
+        if name == "Abort":
+            typer.echo("clipguard: error: interrupted", err=True)
+            sys.exit(130)
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if name == "NoArgsIsHelpError":
+            typer.echo(exc.format_message())
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"clipguard: error: {message}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":

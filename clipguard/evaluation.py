@@ -68,7 +68,9 @@ def score_findings(truth: dict[str, Any], findings: list[dict[str, Any]]) -> Sca
                 missed.append((seg["index"], v["term"], v["category"]))
         # ASR word times can spill a little into the pause: a finding that only grazes a
         # clean neighbour sentence (< 0.25 s of overlap) is not charged to it
-        inside = [f for f in hits if min(f["end"], seg["end"]) - max(f["start"], seg["start"]) > 0.25]
+        inside = [
+            f for f in hits if min(f["end"], seg["end"]) - max(f["start"], seg["start"]) > 0.25
+        ]
         if not seg["violations"] and not seg.get("ambiguous") and inside:
             fp.append(seg["index"])
     return ScanScore(planted, found, fp, missed)

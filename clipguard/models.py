@@ -37,7 +37,9 @@ class Word:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Word:
-        return cls(float(d["start"]), float(d["end"]), str(d["word"]), float(d.get("probability", 1.0)))
+        return cls(
+            float(d["start"]), float(d["end"]), str(d["word"]), float(d.get("probability", 1.0))
+        )
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,28 @@ def _highlights(name, transcripts, out_root, fixtures, scanner, opts=SHORT):
     media = fixtures / f"{name}.mp4"
     out_dir = recording_dir(out_root, media)
     findings = stage_scan(transcripts[name], out_dir, scanner)
-    hs, cuts, signals = stage_highlights(media, transcripts[name], findings, out_dir, opts, fixtures / f"{name}.chat.jsonl")
+    hs, cuts, signals = stage_highlights(
+        media, transcripts[name], findings, out_dir, opts, fixtures / f"{name}.chat.jsonl"
+    )
     return media, out_dir, hs, cuts, signals
 
 
 @pytest.fixture(scope="module")
 def shop_clips(transcripts, out_root, fixtures, scanner):
-    media, out_dir, hs, cuts, signals = _highlights("shop_zh", transcripts, out_root, fixtures, scanner)
-    clips = stage_clips(media, transcripts["shop_zh"], hs, cuts, signals, out_dir, 3,
-                        RenderOptions(promo_text="明晚8点 直播间见"), max_seconds=SHORT.max_seconds)
+    media, out_dir, hs, cuts, signals = _highlights(
+        "shop_zh", transcripts, out_root, fixtures, scanner
+    )
+    clips = stage_clips(
+        media,
+        transcripts["shop_zh"],
+        hs,
+        cuts,
+        signals,
+        out_dir,
+        3,
+        RenderOptions(promo_text="明晚8点 直播间见"),
+        max_seconds=SHORT.max_seconds,
+    )
     return out_dir, hs, clips
 
 
@@ -116,7 +129,10 @@ def test_captions_and_promo_are_burned_in(shop_clips):
     c = clips[0]
     path = out_dir / c["path"]
     srt = (out_dir / "clips" / c["srt"]).read_text(encoding="utf-8").split("\n\n")[0].splitlines()
-    first_on = sum(float(x) * m for x, m in zip(srt[1].split(" --> ")[0].replace(",", ".").split(":"), (3600, 60, 1)))
+    first_on = sum(
+        float(x) * m
+        for x, m in zip(srt[1].split(" --> ")[0].replace(",", ".").split(":"), (3600, 60, 1))
+    )
     before, during = _frame_at(path, 0.0), _frame_at(path, first_on + 0.3)
     band = slice(int(1920 * 0.72), int(1920 * 0.84))
     white = lambda img: float(np.mean(np.all(img[band] > 225, axis=-1)))  # noqa: E731
@@ -131,7 +147,9 @@ def test_captions_and_promo_are_burned_in(shop_clips):
 
 def test_square_aspect_and_review_clip(transcripts, out_root, fixtures, scanner, tmp_path):
     media, _, hs, cuts, signals = _highlights("review_en", transcripts, out_root, fixtures, scanner)
-    clips = stage_clips(media, transcripts["review_en"], hs, cuts, signals, tmp_path, 1, RenderOptions(aspect="1:1"))
+    clips = stage_clips(
+        media, transcripts["review_en"], hs, cuts, signals, tmp_path, 1, RenderOptions(aspect="1:1")
+    )
     assert len(clips) == 1
     with av.open(str(tmp_path / clips[0]["path"])) as container:
         v = container.streams.video[0]

@@ -12,9 +12,16 @@ from clipguard.compliance_rules.scanner import Scanner
 from clipguard.pipeline.stages import recording_dir, stage_scan, write_recording_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +63,9 @@ def test_report_lists_findings_and_click_seeks_video(report, page):
     target = max(findings, key=lambda f: f.start)  # far from 0 so a seek is visible
     row = page.locator(f'.finding[data-start="{target.start}"]').first
     row.click()
-    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {target.start}) < 0.5")
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {target.start}) < 0.5"
+    )
     assert abs(page.evaluate("document.getElementById('player').currentTime") - target.start) < 0.5
 
 
@@ -68,7 +77,9 @@ def test_report_filters_and_exports_decisions(report, page, tmp_path):
     assert page.locator(".finding:visible").count() == len(findings) - n_block
     page.locator('.sev[value="block"]').check()
     page.select_option("#category", "medical_claims")
-    assert page.locator(".finding:visible").count() == sum(f.category == "medical_claims" for f in findings)
+    assert page.locator(".finding:visible").count() == sum(
+        f.category == "medical_claims" for f in findings
+    )
     page.select_option("#category", "")
     page.locator(".finding .decide.false_positive").first.click()
     page.locator(".finding .decide.confirmed").nth(1).click()

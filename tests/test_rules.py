@@ -33,16 +33,31 @@ def categories(scanner: Scanner, text: str) -> set[str]:
 
 
 def test_builtin_packs_cover_spec_categories(scanner):
-    assert {"absolute_claims", "off_platform", "medical_claims", "financial_promises",
-            "military_secrets", "vulgarity", "minors"} <= {r.category for r in scanner.rules}
-    assert all(r.description and r.source for r in scanner.rules), "reviewers need the rule and its source"
+    assert {
+        "absolute_claims",
+        "off_platform",
+        "medical_claims",
+        "financial_promises",
+        "military_secrets",
+        "vulgarity",
+        "minors",
+    } <= {r.category for r in scanner.rules}
+    assert all(r.description and r.source for r in scanner.rules), (
+        "reviewers need the rule and its source"
+    )
     assert len(builtin_names()) == 7
 
 
 @pytest.mark.parametrize(
     "text",
-    ["需要的宝宝加 V❤信 详聊", "有问题私我，加一下我的薇信", "直接联系我 weixin 就行", "家人们扫我二维码",
-     "宝子们 加威 信 领券", "我电话一三九一二三四五六七八"],
+    [
+        "需要的宝宝加 V❤信 详聊",
+        "有问题私我，加一下我的薇信",
+        "直接联系我 weixin 就行",
+        "家人们扫我二维码",
+        "宝子们 加威 信 领券",
+        "我电话一三九一二三四五六七八",
+    ],
 )
 def test_off_platform_evasions_are_caught(scanner, text):
     assert "off_platform" in categories(scanner, text)
@@ -70,8 +85,14 @@ def test_violations_in_new_wording(scanner, text, category):
 
 @pytest.mark.parametrize(
     "text",
-    ["最近天气不错，最后给大家讲一下用法", "这个模型第一次做得这么好", "今天降价了，抗摔又耐用",
-     "家人们，上链接了，秒杀开始", "谢谢大家，明天晚上八点见", "军迷朋友们好"],
+    [
+        "最近天气不错，最后给大家讲一下用法",
+        "这个模型第一次做得这么好",
+        "今天降价了，抗摔又耐用",
+        "家人们，上链接了，秒杀开始",
+        "谢谢大家，明天晚上八点见",
+        "军迷朋友们好",
+    ],
 )
 def test_everyday_speech_stays_clean(scanner, text):
     assert [h for h in hits(scanner, text) if h[1] == "block"] == []
@@ -149,13 +170,31 @@ def test_fixture_recall_and_precision(transcripts, fixtures, scanner):
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ("pack: p\nrules:\n  - id: a\n    category: c\n    severity: high\n    terms: [x]\n", ":5: rules[0].severity: must be one of"),
-        ("pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    patterns: ['(x']\n", ":6: rules[0].patterns[0]: invalid regular expression"),
-        ("pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    term: [x]\n", ":6: rules[0].term: unknown field"),
-        ("pack: p\nrules:\n  - category: c\n    severity: block\n    terms: [x]\n", ":3: rules[0].id: is required"),
-        ("pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n", ":3: rules[0]: a rule needs at least one of"),
+        (
+            "pack: p\nrules:\n  - id: a\n    category: c\n    severity: high\n    terms: [x]\n",
+            ":5: rules[0].severity: must be one of",
+        ),
+        (
+            "pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    patterns: ['(x']\n",
+            ":6: rules[0].patterns[0]: invalid regular expression",
+        ),
+        (
+            "pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    term: [x]\n",
+            ":6: rules[0].term: unknown field",
+        ),
+        (
+            "pack: p\nrules:\n  - category: c\n    severity: block\n    terms: [x]\n",
+            ":3: rules[0].id: is required",
+        ),
+        (
+            "pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n",
+            ":3: rules[0]: a rule needs at least one of",
+        ),
         ("pack: p\nrules: [\n", ": not valid YAML"),
-        ("pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    terms: [x]\n  - id: a\n    category: c\n    severity: block\n    terms: [y]\n", ":7: rules[1].id: duplicate rule id"),
+        (
+            "pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    terms: [x]\n  - id: a\n    category: c\n    severity: block\n    terms: [y]\n",
+            ":7: rules[1].id: duplicate rule id",
+        ),
     ],
 )
 def test_lint_names_file_line_and_field(tmp_path, body, needle):
@@ -171,10 +210,15 @@ def test_lint_names_file_line_and_field(tmp_path, body, needle):
 def test_rules_cli_list_show_test():
     listed = runner.invoke(app, ["rules", "list", "--json"])
     assert listed.exit_code == 0
-    assert {p["pack"] for p in json.loads(listed.stdout)["packs"]} >= {"off_platform", "military_secrets"}
+    assert {p["pack"] for p in json.loads(listed.stdout)["packs"]} >= {
+        "off_platform",
+        "military_secrets",
+    }
     shown = runner.invoke(app, ["rules", "show", "medical_claims"])
     assert shown.exit_code == 0 and "med.cure_all" in shown.stdout and "广告法" in shown.stdout
-    tried = runner.invoke(app, ["rules", "test", "all", "--text", "宝宝们加 V 信，包致摆病", "--json"])
+    tried = runner.invoke(
+        app, ["rules", "test", "all", "--text", "宝宝们加 V 信，包致摆病", "--json"]
+    )
     found = json.loads(tried.stdout)["findings"]
     assert {f["category"] for f in found} == {"off_platform", "medical_claims"}
     assert any(f["match"].startswith("pinyin") for f in found)
@@ -190,20 +234,49 @@ def test_scan_cli_from_transcript_json_and_fail_on(transcripts, out_root, fixtur
     doc = json.loads((out / "review_en" / "findings.json").read_text(encoding="utf-8"))
     assert {"pack", "version"} <= set(doc["rules"][0])
     f = doc["findings"][0]
-    assert set(f) >= {"rule_id", "category", "severity", "start", "end", "text", "matched", "context"}
+    assert set(f) >= {
+        "rule_id",
+        "category",
+        "severity",
+        "start",
+        "end",
+        "text",
+        "matched",
+        "context",
+    }
     ok = runner.invoke(app, ["scan", str(tjson), "--out", str(out), "--fail-on", "never", "-q"])
     assert ok.exit_code == 0
-    only_vulgar = runner.invoke(app, ["scan", str(tjson), "--out", str(out), "--rules", "vulgarity"])
+    only_vulgar = runner.invoke(
+        app, ["scan", str(tjson), "--out", str(out), "--rules", "vulgarity"]
+    )
     assert only_vulgar.exit_code == 0, "no vulgarity in the English fixture"
     assert (out / "review_en" / "report.html").exists()
 
 
 def test_allowlist_from_reviewer_decisions(tmp_path):
     decisions = tmp_path / "d.json"
-    decisions.write_text(json.dumps({"decisions": [
-        {"decision": "false_positive", "rule_id": "abs.absolute_words", "text": "绝对新鲜", "matched": "绝对"},
-        {"decision": "confirmed", "rule_id": "abs.ranking", "text": "全国第一", "matched": "全国第一"},
-    ]}, ensure_ascii=False), encoding="utf-8")
+    decisions.write_text(
+        json.dumps(
+            {
+                "decisions": [
+                    {
+                        "decision": "false_positive",
+                        "rule_id": "abs.absolute_words",
+                        "text": "绝对新鲜",
+                        "matched": "绝对",
+                    },
+                    {
+                        "decision": "confirmed",
+                        "rule_id": "abs.ranking",
+                        "text": "全国第一",
+                        "matched": "全国第一",
+                    },
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     allow = tmp_path / "allow.yaml"
     result = runner.invoke(app, ["rules", "allowlist", str(decisions), "--out", str(allow)])
     assert result.exit_code == 0, result.output

@@ -100,21 +100,33 @@ def test_second_run_reuses_cache_without_model(transcripts, out_root, fixtures, 
     ],
 )
 def test_bad_inputs_exit_2_with_one_line(name, needle, fixtures, tmp_path):
-    result = runner.invoke(app, ["transcribe", str(fixtures / "bad" / name), "--out", str(tmp_path)])
+    result = runner.invoke(
+        app, ["transcribe", str(fixtures / "bad" / name), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 2, result.output
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in result.output
 
 
 def test_silence_gives_empty_transcript_not_hallucination(fixtures, tmp_path):
-    runner.invoke(app, ["transcribe", str(fixtures / "bad" / "silence.wav"), "--out", str(tmp_path)])
+    runner.invoke(
+        app, ["transcribe", str(fixtures / "bad" / "silence.wav"), "--out", str(tmp_path)]
+    )
     data = json.loads((tmp_path / "silence" / "transcript.json").read_text(encoding="utf-8"))
     assert data["segments"] == []
 
 
 def test_truncated_with_allow_partial_transcribes_readable_part(fixtures, tmp_path):
     result = runner.invoke(
-        app, ["transcribe", str(fixtures / "bad" / "truncated.mp4"), "--allow-partial", "--out", str(tmp_path), "--json"]
+        app,
+        [
+            "transcribe",
+            str(fixtures / "bad" / "truncated.mp4"),
+            "--allow-partial",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "truncated" / "transcript.json").read_text(encoding="utf-8"))
@@ -128,7 +140,15 @@ def test_unwritable_out_is_a_clean_error(fixtures, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a dir")
     proc = subprocess.run(
-        [sys.executable, "-m", "clipguard.cli", "transcribe", str(fixtures / "review_en.mp4"), "--out", str(blocker)],
+        [
+            sys.executable,
+            "-m",
+            "clipguard.cli",
+            "transcribe",
+            str(fixtures / "review_en.mp4"),
+            "--out",
+            str(blocker),
+        ],
         capture_output=True,
         text=True,
     )

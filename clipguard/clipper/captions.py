@@ -59,7 +59,14 @@ class Overlay:
 
 
 def text_image(
-    text: str, font: ImageFont.FreeTypeFont, max_width: int, *, box_alpha: int = 150, fg: tuple[int, int, int] = (255, 255, 255), box: tuple[int, int, int] = (0, 0, 0), pad: int = 18
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    max_width: int,
+    *,
+    box_alpha: int = 150,
+    fg: tuple[int, int, int] = (255, 255, 255),
+    box: tuple[int, int, int] = (0, 0, 0),
+    pad: int = 18,
 ) -> Image.Image:
     lines = wrap(text, font, max_width - 2 * pad)
     ascent, descent = font.getmetrics()
@@ -70,8 +77,14 @@ def text_image(
     draw = ImageDraw.Draw(img)
     for i, line in enumerate(lines):
         lw = font.getlength(line)
-        draw.text(((width - lw) / 2, pad + i * line_h), line, font=font, fill=(*fg, 255),
-                  stroke_width=max(1, font.size // 18), stroke_fill=(0, 0, 0, 255))
+        draw.text(
+            ((width - lw) / 2, pad + i * line_h),
+            line,
+            font=font,
+            fill=(*fg, 255),
+            stroke_width=max(1, font.size // 18),
+            stroke_fill=(0, 0, 0, 255),
+        )
     return img
 
 
@@ -95,7 +108,12 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
 def _tokens(text: str) -> list[str]:
     out: list[str] = []
     for ch in text:
-        if out and (ch.isascii() and ch.isalnum() or ch in ",.!?'’") and out[-1][-1:].isascii() and out[-1].strip():
+        if (
+            out
+            and (ch.isascii() and ch.isalnum() or ch in ",.!?'’")
+            and out[-1][-1:].isascii()
+            and out[-1].strip()
+        ):
             out[-1] += ch
         else:
             out.append(ch)
@@ -108,7 +126,13 @@ def to_overlay(img: Image.Image, start: float, end: float, x: int, y: int) -> Ov
     return Overlay(start, end, x, y, arr[..., :3] * alpha, alpha)
 
 
-def caption_lines(segments: list[Segment], font: ImageFont.FreeTypeFont, max_width: int, offset: float, duration: float) -> list[tuple[float, float, str]]:
+def caption_lines(
+    segments: list[Segment],
+    font: ImageFont.FreeTypeFont,
+    max_width: int,
+    offset: float,
+    duration: float,
+) -> list[tuple[float, float, str]]:
     """Group each sentence's words into lines that fit ``max_width`` (two lines max on
     screen would cover the product): each line is shown from its first word to the next
     line's first word, so captions follow the voice."""

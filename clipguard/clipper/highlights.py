@@ -34,6 +34,11 @@ class HighlightOptions:
     weights: dict[str, float] = field(default_factory=dict)
     refine: bool = True
 
+    def __post_init__(self) -> None:
+        # 4 and 4.0 must give the same cache keys
+        object.__setattr__(self, "min_seconds", float(self.min_seconds))
+        object.__setattr__(self, "max_seconds", float(self.max_seconds))
+
     def weight(self, name: str, default: float) -> float:
         return float(self.weights.get(name, default))
 
@@ -96,20 +101,39 @@ def _blocked(seg: Segment, findings: list[Finding]) -> Finding | None:
     return None
 
 
-def _gate(c: Candidate, segments: list[Segment], gated: list[Finding], opts: HighlightOptions, signals: dict[str, np.ndarray], weights: dict[str, float]) -> Highlight:
+def _gate(
+    c: Candidate,
+    segments: list[Segment],
+    gated: list[Finding],
+    opts: HighlightOptions,
+    signals: dict[str, np.ndarray],
+    weights: dict[str, float],
+) -> Highlight:
     bad = {i: _blocked(segments[i], gated) for i in range(c.first, c.last + 1)}
     base = {"score": c.score, "reasons": c.reasons}
     if not any(bad.values()):  # noqa: SIM102
-        return Highlight(c.start, c.end, c.score, c.reasons, gate="pass", clip_start=c.start, clip_end=c.end)
+        return Highlight(
+            c.start, c.end, c.score, c.reasons, gate="pass", clip_start=c.start, clip_end=c.end
+        )
     # grow clean runs outward from the window's clean sentences, within max_seconds
     best: Candidate | None = None
     for i in range(c.first, c.last + 1):
         if bad[i] or _blocked(segments[i], gated):
             continue
         lo = hi = i
-        while lo - 1 >= 0 and not _blocked(segments[lo - 1], gated) and segments[hi].end - segments[lo - 1].start <= opts.max_seconds and segments[hi].end - segments[lo].start < opts.min_seconds:
+        while (
+            lo - 1 >= 0
+            and not _blocked(segments[lo - 1], gated)
+            and segments[hi].end - segments[lo - 1].start <= opts.max_seconds
+            and segments[hi].end - segments[lo].start < opts.min_seconds
+        ):
             lo -= 1
-        while hi + 1 < len(segments) and not _blocked(segments[hi + 1], gated) and segments[hi + 1].end - segments[lo].start <= opts.max_seconds and segments[hi].end - segments[lo].start < opts.min_seconds:
+        while (
+            hi + 1 < len(segments)
+            and not _blocked(segments[hi + 1], gated)
+            and segments[hi + 1].end - segments[lo].start <= opts.max_seconds
+            and segments[hi].end - segments[lo].start < opts.min_seconds
+        ):
             hi += 1
         run = Candidate(lo, hi, segments[lo].start, segments[hi].end)
         if run.end - run.start >= opts.min_seconds - 1e-6:
@@ -119,8 +143,23 @@ def _gate(c: Candidate, segments: list[Segment], gated: list[Finding], opts: Hig
     first_bad = next(f for f in bad.values() if f)
     why = f"{first_bad.severity} finding {first_bad.rule_id} “{first_bad.text}” at {first_bad.start:.1f}s"
     if best is None:
-        return Highlight(c.start, c.end, **base, gate="dropped", dropped=f"{why}; no clean run of sentences ≥ {opts.min_seconds:g}s around it")
-    return Highlight(c.start, c.end, **base, gate="trimmed", dropped="", clip_start=best.start, clip_end=best.end, note=f"trimmed to exclude {why}")
+        return Highlight(
+            c.start,
+            c.end,
+            **base,
+            gate="dropped",
+            dropped=f"{why}; no clean run of sentences ≥ {opts.min_seconds:g}s around it",
+        )
+    return Highlight(
+        c.start,
+        c.end,
+        **base,
+        gate="trimmed",
+        dropped="",
+        clip_start=best.start,
+        clip_end=best.end,
+        note=f"trimmed to exclude {why}",
+    )
 
 
 def find_highlights(
@@ -162,7 +201,11 @@ def find_highlights(
 
 
 def clip_spans(
-    highlights: list[Highlight], count: int, cuts: list[float], segments: list[Segment], max_seconds: float = 1e9
+    highlights: list[Highlight],
+    count: int,
+    cuts: list[float],
+    segments: list[Segment],
+    max_seconds: float = 1e9,
 ) -> list[tuple[float, float, Highlight]]:
     """The spans to render: top ``count`` passing/trimmed highlights, non-overlapping,
     with edges moved into the pause before/after the sentences, onto a scene cut if one
@@ -178,8 +221,14 @@ def clip_spans(
             continue
         prev_end = max([x for x in ends if x <= s + 1e-6], default=max(0.0, s - 0.3))
         next_start = min([x for x in starts if x >= e - 1e-6], default=e + 0.3)
-        s = next((c for c in sorted(cuts, reverse=True) if prev_end - 1e-6 <= c <= s + 1e-6), max(prev_end, s - 0.25))
-        e = next((c for c in sorted(cuts) if e - 1e-6 <= c <= next_start + 1e-6), min(next_start, e + 0.35))
+        s = next(
+            (c for c in sorted(cuts, reverse=True) if prev_end - 1e-6 <= c <= s + 1e-6),
+            max(prev_end, s - 0.25),
+        )
+        e = next(
+            (c for c in sorted(cuts) if e - 1e-6 <= c <= next_start + 1e-6),
+            min(next_start, e + 0.35),
+        )
         s = max(0.0, s)
         if e - s > max_seconds:  # the pauses we added must not break --max-seconds
             s, e = max(s, h.clip_start - 0.05), min(e, h.clip_end + 0.05)

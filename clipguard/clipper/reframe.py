@@ -31,7 +31,9 @@ class Track:
 
 
 def _cascade() -> cv2.CascadeClassifier:
-    return cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
+    return cv2.CascadeClassifier(
+        str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")
+    )
 
 
 def subject_track(media: Path, start: float, end: float) -> Track | None:
@@ -46,7 +48,9 @@ def subject_track(media: Path, start: float, end: float) -> Track | None:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         if stream.time_base:
-            container.seek(int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True)
+            container.seek(
+                int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True
+            )
         for frame in container.decode(stream):
             t = frame.time
             if t is None or t < next_sample:
@@ -56,7 +60,9 @@ def subject_track(media: Path, start: float, end: float) -> Track | None:
             next_sample = t + 1.0 / SAMPLE_FPS
             h = int(round(frame.height * DETECT_WIDTH / frame.width))
             grey = frame.to_ndarray(format="gray", width=DETECT_WIDTH, height=h)
-            faces = cascade.detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(24, 24))
+            faces = cascade.detectMultiScale(
+                grey, scaleFactor=1.15, minNeighbors=5, minSize=(24, 24)
+            )
             if len(faces):
                 x, _, w, _ = max(faces, key=lambda f: f[2] * f[3])
                 face_t.append(t - start)

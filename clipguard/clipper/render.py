@@ -87,7 +87,11 @@ class Reframe:
 def _blur_pad(img: np.ndarray, W: int, H: int) -> np.ndarray:
     h, w = img.shape[:2]
     scale_bg = max(W / w, H / h)
-    small = cv2.resize(img, (max(1, int(w * scale_bg / 8)), max(1, int(h * scale_bg / 8))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        img,
+        (max(1, int(w * scale_bg / 8)), max(1, int(h * scale_bg / 8))),
+        interpolation=cv2.INTER_AREA,
+    )
     small = cv2.GaussianBlur(small, (0, 0), 6)
     bg = cv2.resize(small, (int(w * scale_bg), int(h * scale_bg)), interpolation=cv2.INTER_LINEAR)
     y0, x0 = (bg.shape[0] - H) // 2, (bg.shape[1] - W) // 2
@@ -152,9 +156,13 @@ def _overlays(plan: ClipPlan, opts: RenderOptions, W: int, H: int) -> list[Overl
     margin = int(W * 0.06)
     if opts.captions and plan.captions:
         font = load_font(opts.font, int(W * 0.058))
-        for s, e, text in caption_lines(list(plan.captions), font, W - 2 * margin - 36, plan.start, plan.duration):
+        for s, e, text in caption_lines(
+            list(plan.captions), font, W - 2 * margin - 36, plan.start, plan.duration
+        ):
             img = text_image(text, font, W - 2 * margin)
-            items.append(to_overlay(img, s, e, (W - img.width) // 2, int(H * 0.78) - img.height // 2))
+            items.append(
+                to_overlay(img, s, e, (W - img.width) // 2, int(H * 0.78) - img.height // 2)
+            )
     if opts.promo_text:
         font = load_font(opts.font, int(W * 0.068))
         img = text_image(opts.promo_text, font, W - 2 * margin, box=(214, 40, 40), box_alpha=220)
@@ -192,21 +200,49 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> dict:
             clip = effect.apply(clip)
         fps = min(opts.max_fps, source.fps or 25)
         threads = opts.threads or os.cpu_count() or 2
-        with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp, atomic_path(mp4) as tmp_mp4:
+        with (
+            tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp,
+            atomic_path(mp4) as tmp_mp4,
+        ):
             target = Path(tmp) / "clip.mp4"
             clip.write_videofile(
-                str(target), fps=fps, codec="libx264", audio_codec="aac", audio_bitrate="128k",
-                preset=opts.preset, threads=threads, logger=None, pixel_format="yuv420p",
-                temp_audiofile_path=tmp, ffmpeg_params=["-crf", str(opts.crf), "-movflags", "+faststart"],
+                str(target),
+                fps=fps,
+                codec="libx264",
+                audio_codec="aac",
+                audio_bitrate="128k",
+                preset=opts.preset,
+                threads=threads,
+                logger=None,
+                pixel_format="yuv420p",
+                temp_audiofile_path=tmp,
+                ffmpeg_params=["-crf", str(opts.crf), "-movflags", "+faststart"],
             )
             shutil.move(str(target), tmp_mp4)
-        cover_t = min(clip.duration - 0.05, max(0.0, plan.cover_time - plan.start)) if plan.cover_time else clip.duration / 3
+        cover_t = (
+            min(clip.duration - 0.05, max(0.0, plan.cover_time - plan.start))
+            if plan.cover_time
+            else clip.duration / 3
+        )
         cover = clip.get_frame(cover_t)
         with atomic_path(jpg) as tmp_jpg:
             Image.fromarray(cover).save(tmp_jpg, format="JPEG", quality=88)
     finally:
         source.close()
-    captions = [Segment(s, e, text) for s, e, text in caption_lines(list(plan.captions), load_font(opts.font, int(W * 0.058)), W - int(W * 0.12) - 36, plan.start, plan.duration)] if plan.captions else []
+    captions = (
+        [
+            Segment(s, e, text)
+            for s, e, text in caption_lines(
+                list(plan.captions),
+                load_font(opts.font, int(W * 0.058)),
+                W - int(W * 0.12) - 36,
+                plan.start,
+                plan.duration,
+            )
+        ]
+        if plan.captions
+        else []
+    )
     write_text(srt, srt_text(captions))
     return {
         "path": str(mp4.relative_to(out_dir.parent)) if out_dir.parent in mp4.parents else str(mp4),

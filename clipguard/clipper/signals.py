@@ -116,7 +116,11 @@ class HypePhrases:
     @classmethod
     def scanner(cls) -> Scanner:
         if cls._scanner is None:
-            text = resources.files("clipguard.clipper").joinpath("hype.yaml").read_text(encoding="utf-8")
+            text = (
+                resources.files("clipguard.clipper")
+                .joinpath("hype.yaml")
+                .read_text(encoding="utf-8")
+            )
             cls._scanner = Scanner([parse_pack(text, "builtin:hype")])
         return cls._scanner
 
@@ -159,7 +163,13 @@ def scan_keyframes(media: Path) -> KeyframeScan:
                 t = float(frame.time)
                 if prev_small is not None and prev_hist is not None:
                     diff = float(np.mean(np.abs(grey.astype(np.int16) - prev_small))) / 255.0
-                    dist = float(cv2.compareHist(prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA))
+                    dist = float(
+                        cv2.compareHist(
+                            prev_hist.astype(np.float32),
+                            hist.astype(np.float32),
+                            cv2.HISTCMP_BHATTACHARYYA,
+                        )
+                    )
                     if dist > CUT_THRESHOLD:
                         cuts.append(t)
                         diff = 0.0  # a cut is not motion
@@ -171,7 +181,9 @@ def scan_keyframes(media: Path) -> KeyframeScan:
     return KeyframeScan(np.asarray(times), np.asarray(motion), cuts)
 
 
-def dense_motion(media: Path, start: float, end: float) -> tuple[np.ndarray, np.ndarray, list[float]]:
+def dense_motion(
+    media: Path, start: float, end: float
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
     """Every frame in [start, end): per-frame motion and scene cuts, on small grey frames."""
     times: list[float] = []
     motion: list[float] = []
@@ -180,7 +192,9 @@ def dense_motion(media: Path, start: float, end: float) -> tuple[np.ndarray, np.
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         if stream.time_base:
-            container.seek(int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True)
+            container.seek(
+                int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True
+            )
         prev = None
         prev_hist = None
         for frame in container.decode(stream):
@@ -192,7 +206,9 @@ def dense_motion(media: Path, start: float, end: float) -> tuple[np.ndarray, np.
             hist = cv2.calcHist([grey.astype(np.uint8)], [0], None, [32], [0, 256]).ravel()
             hist /= max(1.0, hist.sum())
             if prev is not None:
-                dist = cv2.compareHist(prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA)
+                dist = cv2.compareHist(
+                    prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA
+                )
                 if dist > CUT_THRESHOLD:
                     cuts.append(float(frame.time))
                     value = 0.0
@@ -256,7 +272,9 @@ def load_chat(path: Path) -> list[tuple[float, str]]:
                     try:
                         out.append((float(row["t"]), str(row.get("text", ""))))
                     except (KeyError, TypeError, ValueError):
-                        raise MediaError(f"{path}:{i}: chat row needs a numeric 't' column") from None
+                        raise MediaError(
+                            f"{path}:{i}: chat row needs a numeric 't' column"
+                        ) from None
             else:
                 for i, line in enumerate(fh, 1):
                     if not line.strip():
@@ -265,7 +283,9 @@ def load_chat(path: Path) -> list[tuple[float, str]]:
                         msg = json.loads(line)
                         out.append((float(msg["t"]), str(msg.get("text", ""))))
                     except (ValueError, KeyError, TypeError):
-                        raise MediaError(f"{path}:{i}: not a chat message (JSON with a numeric 't')") from None
+                        raise MediaError(
+                            f"{path}:{i}: not a chat message (JSON with a numeric 't')"
+                        ) from None
     except UnicodeDecodeError:
         raise MediaError(f"{path}: chat log is not UTF-8 text") from None
     return sorted(out)
@@ -274,4 +294,6 @@ def load_chat(path: Path) -> list[tuple[float, str]]:
 def compute_signals(ctx: SignalContext, names: list[str] | None = None) -> dict[str, np.ndarray]:
     if ctx.keyframes is None and ctx.media and (names is None or "motion" in names):
         ctx.keyframes = scan_keyframes(ctx.media)
-    return {name: sig.compute(ctx) for name, sig in SIGNALS.items() if names is None or name in names}
+    return {
+        name: sig.compute(ctx) for name, sig in SIGNALS.items() if names is None or name in names
+    }

@@ -12,7 +12,9 @@ from clipguard.errors import RulePackError
 from clipguard.pipeline.writers import write_text
 
 
-def allowlist_from_decisions(decisions_path: Path, out: Path) -> tuple[Path, list[dict[str, object]]]:
+def allowlist_from_decisions(
+    decisions_path: Path, out: Path
+) -> tuple[Path, list[dict[str, object]]]:
     """Each false positive becomes ``{text: <what was said>, rules: [<rule id>]}``: the
     allowed phrase is the spoken words around the match, narrow enough not to hide the
     same term said in a violating way elsewhere."""
@@ -20,7 +22,9 @@ def allowlist_from_decisions(decisions_path: Path, out: Path) -> tuple[Path, lis
         data = json.loads(Path(decisions_path).read_text(encoding="utf-8"))
         items = data["decisions"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RulePackError(f"{decisions_path}: not a decisions export from report.html ({exc})") from None
+        raise RulePackError(
+            f"{decisions_path}: not a decisions export from report.html ({exc})"
+        ) from None
     existing: list[dict[str, object]] = []
     if Path(out).exists():
         pack = load_pack_file(Path(out))

@@ -175,7 +175,9 @@ def build_pinyin(compact: str, fuzzy_sounds: bool) -> PinyinView:
         ch = chr(code)
         syl = syllable(ch)
         syls.append(fuzzy(syl) if fuzzy_sounds and is_han(ch) else syl)
-    lengths = np.array([len(x) for x in syls], dtype=np.int64)[inverse] if syls else np.zeros(0, np.int64)
+    lengths = (
+        np.array([len(x) for x in syls], dtype=np.int64)[inverse] if syls else np.zeros(0, np.int64)
+    )
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     text = "".join([syls[i] for i in inverse.tolist()]) if syls else ""
     starts = bytearray(len(text) + 1)

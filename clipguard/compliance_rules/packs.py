@@ -19,8 +19,18 @@ from clipguard.errors import RulePackError
 from clipguard.models import SEVERITIES
 
 RULE_FIELDS = {
-    "id", "category", "severity", "description", "source", "terms", "patterns", "near",
-    "token_prefix", "exceptions", "pinyin", "word_boundary",
+    "id",
+    "category",
+    "severity",
+    "description",
+    "source",
+    "terms",
+    "patterns",
+    "near",
+    "token_prefix",
+    "exceptions",
+    "pinyin",
+    "word_boundary",
 }
 PACK_FIELDS = {"pack", "version", "description", "language", "source", "rules", "allow"}
 
@@ -130,10 +140,19 @@ def _near(ctx: _Ctx, node: yaml.Node, where: str) -> tuple[Near, ...]:
         if "within" in m:
             raw = _scalar(ctx, m["within"][1], f"{w}.within")
             if not raw.isdigit() or not 1 <= int(raw) <= 200:
-                raise ctx.fail(m["within"][1], f"{w}.within", "must be a whole number of characters, 1-200")
+                raise ctx.fail(
+                    m["within"][1], f"{w}.within", "must be a whole number of characters, 1-200"
+                )
             within = int(raw)
         ordered = _bool(ctx, m["ordered"][1], f"{w}.ordered") if "ordered" in m else True
-        out.append(Near(_strings(ctx, m["a"][1], f"{w}.a"), _strings(ctx, m["b"][1], f"{w}.b"), within, ordered))
+        out.append(
+            Near(
+                _strings(ctx, m["a"][1], f"{w}.a"),
+                _strings(ctx, m["b"][1], f"{w}.b"),
+                within,
+                ordered,
+            )
+        )
     return tuple(out)
 
 
@@ -141,14 +160,22 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
     m = _mapping(ctx, node, where)
     for key, (knode, _) in m.items():
         if key not in RULE_FIELDS:
-            raise ctx.fail(knode, f"{where}.{key}", f"unknown field (expected one of {', '.join(sorted(RULE_FIELDS))})")
+            raise ctx.fail(
+                knode,
+                f"{where}.{key}",
+                f"unknown field (expected one of {', '.join(sorted(RULE_FIELDS))})",
+            )
     for req in ("id", "category", "severity"):
         if req not in m:
             raise ctx.fail(node, f"{where}.{req}", "is required")
     rid = _scalar(ctx, m["id"][1], f"{where}.id")
     severity = _scalar(ctx, m["severity"][1], f"{where}.severity")
     if severity not in SEVERITIES:
-        raise ctx.fail(m["severity"][1], f"{where}.severity", f"must be one of block, review, info (got {severity!r})")
+        raise ctx.fail(
+            m["severity"][1],
+            f"{where}.severity",
+            f"must be one of block, review, info (got {severity!r})",
+        )
     kw: dict[str, Any] = {}
     for key in ("terms", "patterns", "token_prefix", "exceptions"):
         if key in m:
@@ -157,7 +184,11 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
         try:
             re.compile(pat)
         except re.error as exc:
-            raise ctx.fail(m["patterns"][1].value[i], f"{where}.patterns[{i}]", f"invalid regular expression: {exc}") from None
+            raise ctx.fail(
+                m["patterns"][1].value[i],
+                f"{where}.patterns[{i}]",
+                f"invalid regular expression: {exc}",
+            ) from None
     if "near" in m:
         kw["near"] = _near(ctx, m["near"][1], f"{where}.near")
     for key in ("pinyin", "word_boundary"):
@@ -167,8 +198,16 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
         if key in m:
             kw[key] = _scalar(ctx, m[key][1], f"{where}.{key}")
     if not any(kw.get(k) for k in ("terms", "patterns", "near", "token_prefix")):
-        raise ctx.fail(node, where, "a rule needs at least one of terms, patterns, near, token_prefix")
-    return Rule(id=rid, category=_scalar(ctx, m["category"][1], f"{where}.category"), severity=severity, pack=pack, **kw)
+        raise ctx.fail(
+            node, where, "a rule needs at least one of terms, patterns, near, token_prefix"
+        )
+    return Rule(
+        id=rid,
+        category=_scalar(ctx, m["category"][1], f"{where}.category"),
+        severity=severity,
+        pack=pack,
+        **kw,
+    )
 
 
 def parse_pack(text: str, path: str) -> RulePack:
@@ -178,13 +217,17 @@ def parse_pack(text: str, path: str) -> RulePack:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise RulePackError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise RulePackError(
+            f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
     if root is None:
         raise RulePackError(f"{path}:1: empty rule pack")
     m = _mapping(ctx, root, "")
     for key, (knode, _) in m.items():
         if key not in PACK_FIELDS:
-            raise ctx.fail(knode, key, f"unknown field (expected one of {', '.join(sorted(PACK_FIELDS))})")
+            raise ctx.fail(
+                knode, key, f"unknown field (expected one of {', '.join(sorted(PACK_FIELDS))})"
+            )
     if "pack" not in m:
         raise ctx.fail(root, "pack", "is required (the pack's name)")
     name = _scalar(ctx, m["pack"][1], "pack")
@@ -198,7 +241,11 @@ def parse_pack(text: str, path: str) -> RulePack:
         for i, item in enumerate(rnode.value):
             rule = _rule(ctx, item, f"rules[{i}]", name)
             if rule.id in seen:
-                raise ctx.fail(item, f"rules[{i}].id", f"duplicate rule id {rule.id!r} (first at rules[{seen[rule.id]}])")
+                raise ctx.fail(
+                    item,
+                    f"rules[{i}].id",
+                    f"duplicate rule id {rule.id!r} (first at rules[{seen[rule.id]}])",
+                )
             seen[rule.id] = i
             rules.append(rule)
     allow: list[Allow] = []
@@ -240,7 +287,9 @@ def builtin_names() -> list[str]:
 def load_builtin(name: str) -> RulePack:
     res = resources.files("clipguard.compliance_rules").joinpath("packs", f"{name}.yaml")
     if not res.is_file():
-        raise RulePackError(f"no built-in rule pack {name!r} (built-in: {', '.join(builtin_names())})")
+        raise RulePackError(
+            f"no built-in rule pack {name!r} (built-in: {', '.join(builtin_names())})"
+        )
     return parse_pack(res.read_text(encoding="utf-8"), f"builtin:{name}")
 
 
@@ -253,6 +302,10 @@ def resolve_packs(specs: list[str] | None) -> list[RulePack]:
     files = [s for s in specs if s not in names and s != "all"]
     for f in files:
         if not (f.endswith((".yaml", ".yml")) or Path(f).exists()):
-            raise RulePackError(f"{f}: not a built-in pack ({', '.join(sorted(names))}) nor a rule pack file")
-    builtin = sorted(names) if (not chosen or "all" in chosen) else [c for c in dict.fromkeys(chosen)]
+            raise RulePackError(
+                f"{f}: not a built-in pack ({', '.join(sorted(names))}) nor a rule pack file"
+            )
+    builtin = (
+        sorted(names) if (not chosen or "all" in chosen) else [c for c in dict.fromkeys(chosen)]
+    )
     return [load_builtin(n) for n in builtin] + [load_pack_file(Path(f)) for f in files]

@@ -33,7 +33,15 @@ log = logging.getLogger(__name__)
 
 CONTEXT_CHARS = 24
 _EDGE_PUNCT = ",.!?;:，。！？；：、…\"'“”‘’"
-KIND_RANK = {"literal": 0, "latin": 0, "regex": 1, "near": 1, "token": 2, "pinyin": 3, "pinyin_fuzzy": 4}
+KIND_RANK = {
+    "literal": 0,
+    "latin": 0,
+    "regex": 1,
+    "near": 1,
+    "token": 2,
+    "pinyin": 3,
+    "pinyin_fuzzy": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,10 @@ class Scanner:
                 continue  # inside a longer latin word: "vx" in "voxel"
             cs, ce = int(norm.spaced_to_compact[s]), int(norm.spaced_to_compact[e - 1]) + 1
             out.extend((en, cs, ce, "latin") for en in entries)
-        for auto, fuzzy_sounds, kind in ((self._pinyin, False, "pinyin"), (self._fuzzy, True, "pinyin_fuzzy")):
+        for auto, fuzzy_sounds, kind in (
+            (self._pinyin, False, "pinyin"),
+            (self._fuzzy, True, "pinyin_fuzzy"),
+        ):
             if not auto.entries:
                 continue
             view = norm.pinyin(fuzzy_sounds)
@@ -278,7 +289,9 @@ class Scanner:
                 if ce > cs:
                     hits.append(self._hit(doc, rule, cs, ce, m.group(0).strip(), "regex"))
         hits = [h for h in hits if not self._suppressed(h, excepted)]
-        return [h for h in hits if not self.rules[h.rule].word_boundary or self._on_boundaries(doc, h)]
+        return [
+            h for h in hits if not self.rules[h.rule].word_boundary or self._on_boundaries(doc, h)
+        ]
 
     def _suppressed(self, hit: Hit, excepted: dict[int, list[tuple[int, int]]]) -> bool:
         rule = self.rules[hit.rule]
@@ -307,7 +320,9 @@ class Scanner:
         s, e = doc.segment_of(pos)
         cache = doc.token_cache
         if s not in cache:
-            cache[s] = [(w, s + a, s + b) for w, a, b in self._tokens_init().tokenize(doc.text[s:e])]
+            cache[s] = [
+                (w, s + a, s + b) for w, a, b in self._tokens_init().tokenize(doc.text[s:e])
+            ]
         return cache[s]
 
     def _on_boundaries(self, doc: Document, hit: Hit) -> bool:
@@ -339,7 +354,9 @@ class Scanner:
         first, last = doc.word_at(hit.start), doc.word_at(hit.end - 1)
         words = doc.words[first : last + 1]
         s, e = doc.segment_of(hit.start)
-        ctx = doc.text[max(s, hit.start - CONTEXT_CHARS) : min(max(e, hit.end), hit.end + CONTEXT_CHARS)]
+        ctx = doc.text[
+            max(s, hit.start - CONTEXT_CHARS) : min(max(e, hit.end), hit.end + CONTEXT_CHARS)
+        ]
         return Finding(
             rule_id=rule.id,
             category=rule.category,
@@ -377,7 +394,12 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     start, so each check looks only at neighbours (linear-ish, not quadratic)."""
     order = sorted(
         findings,
-        key=lambda f: (-severity_rank(f.severity), KIND_RANK.get(f.match, 9), -(f.end - f.start), f.start),
+        key=lambda f: (
+            -severity_rank(f.severity),
+            KIND_RANK.get(f.match, 9),
+            -(f.end - f.start),
+            f.start,
+        ),
     )
     starts: dict[str, list[float]] = defaultdict(list)
     spans: dict[str, list[Finding]] = defaultdict(list)
@@ -403,3 +425,11 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         longest[f.category] = max(longest[f.category], f.end - f.start)
         kept.append(f)
     return sorted(kept, key=lambda f: (f.start, f.end, f.rule_id))
+
+
+def default_hotwords() -> str | None:
+    """Rule vocabulary of every built-in pack (whatever ``--rules`` selects), so that
+    ``transcribe`` and later ``scan``/``run`` share one cached transcript."""
+    from clipguard.compliance_rules.packs import resolve_packs
+
+    return Scanner(resolve_packs(None)).hotwords() or None

@@ -86,8 +86,10 @@ def sha256_hex(path: Path) -> str:
 
 def _is_complete(path: Path) -> bool:
     model = path / "model.bin"
-    return model.is_file() and model.stat().st_size == BASE_SIZE and all(
-        (path / n).is_file() for n in BASE_SIDE_FILES
+    return (
+        model.is_file()
+        and model.stat().st_size == BASE_SIZE
+        and all((path / n).is_file() for n in BASE_SIDE_FILES)
     )
 
 
@@ -137,5 +139,9 @@ def load_model(
     except Exception as exc:  # faster-whisper/CTranslate2/huggingface raise many kinds
         raise ModelError(
             f"cannot load Whisper model {name!r}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-            + ("" if Path(resolved.path).exists() else " (not cached offline; set CLIPGUARD_ALLOW_DOWNLOAD=1 where the network allows)")
+            + (
+                ""
+                if Path(resolved.path).exists()
+                else " (not cached offline; set CLIPGUARD_ALLOW_DOWNLOAD=1 where the network allows)"
+            )
         ) from exc

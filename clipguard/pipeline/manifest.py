@@ -47,7 +47,9 @@ class Manifest:
             return False
         return all(Path(p).exists() for p in outputs or [])
 
-    def record(self, stage: str, status: str, *, key: str = "", seconds: float = 0.0, **extra: Any) -> None:
+    def record(
+        self, stage: str, status: str, *, key: str = "", seconds: float = 0.0, **extra: Any
+    ) -> None:
         self.data["stages"][stage] = {
             "status": status,
             "key": key,

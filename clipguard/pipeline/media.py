@@ -24,8 +24,23 @@ SAMPLE_RATE = 16_000
 ENVELOPE_HOP = 0.1  # seconds per RMS value kept for the loudness signal
 SILENCE_DBFS = -60.0  # a recording whose peak stays under this has nothing to transcribe
 MEDIA_SUFFIXES = {
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".flv", ".ts", ".mts", ".m2ts", ".avi",
-    ".m4a", ".aac", ".mp3", ".wav", ".flac", ".ogg", ".opus",
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".mkv",
+    ".webm",
+    ".flv",
+    ".ts",
+    ".mts",
+    ".m2ts",
+    ".avi",
+    ".m4a",
+    ".aac",
+    ".mp3",
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".opus",
 }
 
 
@@ -106,7 +121,9 @@ def probe(path: Path, *, need_audio: bool = True, allow_partial: bool = False) -
                         f"{path}: file is truncated or corrupt: only {readable:.1f} s of "
                         f"{duration:.1f} s can be read (use --allow-partial to process that part)"
                     )
-                log.warning("%s: truncated, processing the first %.1f s of %.1f s", path, readable, duration)
+                log.warning(
+                    "%s: truncated, processing the first %.1f s of %.1f s", path, readable, duration
+                )
         if duration <= 0:
             duration = readable
     return MediaInfo(

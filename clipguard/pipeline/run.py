@@ -32,7 +32,12 @@ from clipguard.pipeline.transcribe import ProgressFn, TranscribeOptions
 log = logging.getLogger(__name__)
 
 # share of the progress bar per stage (transcription dominates)
-_SPAN = {"transcribe": (0.0, 0.7), "scan": (0.7, 0.72), "highlights": (0.72, 0.78), "clips": (0.78, 1.0)}
+_SPAN = {
+    "transcribe": (0.0, 0.7),
+    "scan": (0.7, 0.72),
+    "highlights": (0.72, 0.78),
+    "clips": (0.78, 1.0),
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,13 @@ class RunOptions:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def output_key(self) -> dict[str, Any]:
+        """What the outputs depend on (not threads or device), for done-detection."""
+        d = self.to_dict()
+        d["transcribe"] = self.transcribe.output_key()
+        d["render"].pop("threads", None)
+        return d
 
 
 @dataclass
@@ -95,7 +107,9 @@ def process_recording(
     result = RecordingResult(str(media), str(out_dir))
     t0 = time.perf_counter()
     scanner = scanner or Scanner(resolve_packs(list(options.rules)))
-    transcript, cached = stage_transcribe(media, out_dir, options.transcribe, _sub(progress, "transcribe"))
+    transcript, cached = stage_transcribe(
+        media, out_dir, options.transcribe, _sub(progress, "transcribe")
+    )
     manifest = Manifest.load(out_dir)
     manifest.set(options=options.to_dict())
     manifest.save()
@@ -103,16 +117,30 @@ def process_recording(
     result.language = transcript.language
     result.duration = transcript.media.duration
     findings = stage_scan(transcript, out_dir, scanner)
-    result.findings = {s: sum(1 for f in findings if f.severity == s) for s in ("block", "review", "info")}
+    result.findings = {
+        s: sum(1 for f in findings if f.severity == s) for s in ("block", "review", "info")
+    }
     if progress:
         progress(_SPAN["scan"][1], 1.0)
     if options.clips and transcript.media.has_video:
         chat = Path(options.chat) if options.chat else find_chat(media)
-        highlights, cuts, signals = stage_highlights(media, transcript, findings, out_dir, options.highlight, chat)
+        highlights, cuts, signals = stage_highlights(
+            media, transcript, findings, out_dir, options.highlight, chat
+        )
         if progress:
             progress(_SPAN["highlights"][1], 1.0)
-        clips = stage_clips(media, transcript, highlights, cuts, signals, out_dir, options.highlight.count,
-                            options.render, _sub(progress, "clips"), options.highlight.max_seconds)
+        clips = stage_clips(
+            media,
+            transcript,
+            highlights,
+            cuts,
+            signals,
+            out_dir,
+            options.highlight.count,
+            options.render,
+            _sub(progress, "clips"),
+            options.highlight.max_seconds,
+        )
         result.clips = len(clips)
     if options.report:
         write_recording_report(out_dir, transcript)
@@ -122,13 +150,21 @@ def process_recording(
     return result
 
 
-def safe_process(media: Path, out_root: Path, options: RunOptions, scanner: Scanner | None = None) -> RecordingResult:
+def safe_process(
+    media: Path, out_root: Path, options: RunOptions, scanner: Scanner | None = None
+) -> RecordingResult:
     """``process_recording`` that never raises for one bad file: batch isolation."""
     try:
         return process_recording(media, out_root, options, scanner=scanner)
     except ClipguardError as exc:
-        return RecordingResult(str(media), str(recording_dir(out_root, media)), status="failed", error=str(exc))
+        return RecordingResult(
+            str(media), str(recording_dir(out_root, media)), status="failed", error=str(exc)
+        )
     except Exception as exc:  # a crash in one recording must not stop the batch
         log.exception("unexpected error on %s", media)
-        return RecordingResult(str(media), str(recording_dir(out_root, media)), status="failed",
-                               error=f"internal error: {type(exc).__name__}: {exc}")
+        return RecordingResult(
+            str(media),
+            str(recording_dir(out_root, media)),
+            status="failed",
+            error=f"internal error: {type(exc).__name__}: {exc}",
+        )

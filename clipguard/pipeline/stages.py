@@ -210,8 +210,13 @@ def stage_highlights(
     path = out_dir / "highlights.json"
     t0 = time.perf_counter()
     env = load_envelope(out_dir)
-    ctx = SignalContext(Path(media_path), transcript, transcript.media.decoded_duration or transcript.media.duration,
-                        env[0] if env else None, chat)
+    ctx = SignalContext(
+        Path(media_path),
+        transcript,
+        transcript.media.decoded_duration or transcript.media.duration,
+        env[0] if env else None,
+        chat,
+    )
     cached = _signals_cached(out_dir, sig_key)
     if cached:
         signals, cuts = cached
@@ -220,12 +225,18 @@ def stage_highlights(
     else:
         signals = compute_signals(ctx)
         refine = True
-    highlights, signals = find_highlights(ctx, findings, replace(options, refine=options.refine and refine), signals)
+    highlights, signals = find_highlights(
+        ctx, findings, replace(options, refine=options.refine and refine), signals
+    )
     cuts = ctx.keyframes.cuts if ctx.keyframes else []
     if not cached:
         with atomic_path(out_dir / SIGNALS_FILE) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, key=np.array(sig_key), cuts=np.asarray(cuts, dtype=np.float64),
-                     **{f"sig_{k}": v for k, v in signals.items()})
+            np.savez(
+                fh,
+                key=np.array(sig_key),
+                cuts=np.asarray(cuts, dtype=np.float64),
+                **{f"sig_{k}": v for k, v in signals.items()},
+            )
     doc = {
         "schema_version": 1,
         "grid": 0.5,
@@ -236,8 +247,14 @@ def stage_highlights(
         "dropped": [h.to_dict() for h in highlights if h.gate == "dropped"],
     }
     write_json(path, doc)
-    manifest.record("highlights", "ok", key=key, seconds=time.perf_counter() - t0,
-                    highlights=len(highlights), dropped=len(doc["dropped"]))
+    manifest.record(
+        "highlights",
+        "ok",
+        key=key,
+        seconds=time.perf_counter() - t0,
+        highlights=len(highlights),
+        dropped=len(doc["dropped"]),
+    )
     return highlights, cuts, signals
 
 
@@ -264,7 +281,9 @@ def stage_clips(
     segments = [s for s in transcript.segments if s.words]
     spans = clip_spans(highlights, count, cuts, segments, max_seconds)
     width, height = output_size(options.aspect)
-    key = stage_key(transcript.media.sha256, [(a, b) for a, b, _ in spans], asdict(options), width, height)
+    key = stage_key(
+        transcript.media.sha256, [(a, b) for a, b, _ in spans], asdict(options), width, height
+    )
     index_path = clips_dir / "clips.json"
     expected = [clips_dir / f"clip_{i:02d}.mp4" for i in range(1, len(spans) + 1)]
     if manifest.is_done("clips", key, [index_path, *expected]):
@@ -280,8 +299,19 @@ def stage_clips(
             a, b = int(start / GRID), max(int(start / GRID) + 1, int(end / GRID))
             cover_time = (a + int(np.argmax(total[a:b]))) * GRID + GRID / 2
         captions = tuple(s for s in segments if s.end > start and s.start < end)
-        plan = ClipPlan(i, str(media_path), start, end, h.score, width, height, captions,
-                        options.promo_text, h.reasons, cover_time)
+        plan = ClipPlan(
+            i,
+            str(media_path),
+            start,
+            end,
+            h.score,
+            width,
+            height,
+            captions,
+            options.promo_text,
+            h.reasons,
+            cover_time,
+        )
         info = render_clip(plan, clips_dir, options)
         info.update(highlight={"start": h.start, "end": h.end, "gate": h.gate})
         results.append(info)
@@ -289,7 +319,7 @@ def stage_clips(
             progress(i, len(spans))
     old = read_json(index_path)["clips"] if index_path.exists() else []
     write_json(index_path, {"schema_version": 1, "clips": results})
-    for stale in old[len(results):]:  # our own earlier clips beyond the new count
+    for stale in old[len(results) :]:  # our own earlier clips beyond the new count
         for suffix in (".mp4", ".srt", ".jpg"):
             (clips_dir / (Path(stale["path"]).stem + suffix)).unlink(missing_ok=True)
     manifest.record("clips", "ok", key=key, seconds=time.perf_counter() - t0, clips=len(results))

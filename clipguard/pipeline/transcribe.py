@@ -73,7 +73,8 @@ class TranscribeOptions:
 
 def cache_key(media: MediaInfo, options: TranscribeOptions) -> str:
     blob = json.dumps(
-        {"sha256": media.sha256, "revision": TRANSCRIBER_REVISION, **options.output_key()}, sort_keys=True
+        {"sha256": media.sha256, "revision": TRANSCRIBER_REVISION, **options.output_key()},
+        sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -247,7 +248,12 @@ def transcribe(
                     continue
                 for w in seg.words:
                     words.append(
-                        Word(base + w.start, base + w.end, _word_text(w.word, zh), float(w.probability))
+                        Word(
+                            base + w.start,
+                            base + w.end,
+                            _word_text(w.word, zh),
+                            float(w.probability),
+                        )
                     )
             segments.extend(_segment(s) for s in _split_sentences(words) if s)
             if progress:

@@ -24,7 +24,9 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; rename it onto ``dest`` on success."""
     dest = Path(dest)
     ensure_dir(dest.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix + ".part", dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{dest.name}.", suffix=dest.suffix + ".part", dir=dest.parent
+    )
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -64,7 +66,9 @@ def ensure_dir(path: Path) -> Path:
         with tempfile.NamedTemporaryFile(dir=path, prefix=".clipguard-probe-"):
             pass
     except OSError as exc:
-        raise OutputError(f"output directory {path} is not writable: {exc.strerror or exc}") from exc
+        raise OutputError(
+            f"output directory {path} is not writable: {exc.strerror or exc}"
+        ) from exc
     return path
 
 

@@ -55,7 +55,9 @@ def render_report(
         "clips": (clips or {}).get("clips", []),
     }
     blob = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-    template = resources.files("clipguard.report").joinpath("report.html").read_text(encoding="utf-8")
+    template = (
+        resources.files("clipguard.report").joinpath("report.html").read_text(encoding="utf-8")
+    )
     return template.replace("/*__CLIPGUARD_DATA__*/{}", blob)
 
 
