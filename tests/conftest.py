@@ -25,12 +25,15 @@ def out_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def transcripts(fixtures: Path, out_root: Path) -> dict:
     """Transcribe both fixtures once with the default model; other tests build on these."""
+    from clipguard.compliance_rules.scanner import default_hotwords
     from clipguard.pipeline.stages import recording_dir, stage_transcribe
     from clipguard.pipeline.transcribe import TranscribeOptions
 
     result = {}
     for name in ("shop_zh", "review_en"):
         media = fixtures / f"{name}.mp4"
-        transcript, _ = stage_transcribe(media, recording_dir(out_root, media), TranscribeOptions())
+        # the CLI's defaults (rule vocabulary as prompt), so CLI tests reuse this cache
+        options = TranscribeOptions(hotwords=default_hotwords())
+        transcript, _ = stage_transcribe(media, recording_dir(out_root, media), options)
         result[name] = transcript
     return result

@@ -249,7 +249,8 @@ def test_watch_waits_for_growing_files(fixtures, tmp_path):
 
 
 def test_default_workers_respect_cores():
-    assert default_workers(2) == (1, 2)
+    assert default_workers(2) == (2, 1)
+    assert default_workers(1) == (1, 1)
     for cores in (4, 8, 16, 32):
         workers, threads = default_workers(cores)
         assert workers * threads <= cores and workers >= 1

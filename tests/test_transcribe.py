@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from clipguard.cli import app
 from clipguard.compliance_rules.normalize import to_simplified
+from clipguard.compliance_rules.scanner import default_hotwords
 from clipguard.evaluation import cer, load_truth
 from clipguard.pipeline import asr_model
 from clipguard.pipeline.stages import recording_dir, stage_transcribe
@@ -79,14 +81,15 @@ def test_second_run_reuses_cache_without_model(transcripts, out_root, fixtures, 
 
     monkeypatch.setattr("clipguard.pipeline.stages.transcribe", boom)
     media = fixtures / "shop_zh.mp4"
-    t, cached = stage_transcribe(media, recording_dir(out_root, media), TranscribeOptions())
+    options = TranscribeOptions(hotwords=default_hotwords())
+    t, cached = stage_transcribe(media, recording_dir(out_root, media), options)
     assert cached
     assert [(s.start, s.text) for s in t.segments] == [
         (round(s.start, 3), s.text) for s in transcripts["shop_zh"].segments
     ]
     # changing an option that changes the output invalidates the cache
     with pytest.raises(AssertionError):
-        stage_transcribe(media, recording_dir(out_root, media), TranscribeOptions(beam_size=2))
+        stage_transcribe(media, recording_dir(out_root, media), replace(options, beam_size=2))
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,9 @@ class Rule:
     near: tuple[Near, ...] = ()
     token_prefix: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
-    pinyin: bool = True
+    # None: match by sound for terms of 3+ syllables only (2-syllable homophones are
+    # everywhere: 最优/最有, 我操/我操作); True: from 2 syllables (微信/薇信, 驻地/住地)
+    pinyin: bool | None = None
     word_boundary: bool = False
     pack: str = ""
 

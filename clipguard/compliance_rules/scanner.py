@@ -188,13 +188,13 @@ class Scanner:
     def headers(self) -> list[dict[str, str]]:
         return [p.header() for p in self.packs]
 
-    def _add_term(self, rule: int, term: str, role: str, near: int, pinyin: bool) -> None:
+    def _add_term(self, rule: int, term: str, role: str, near: int, pinyin: bool | None) -> None:
         compact, spaced = term_forms(term)
         entry = Entry(rule, term, role, near)
         if has_han(compact):
             self._han.add(compact, entry)
             syllables = sum(1 for c in compact if has_han(c))
-            if pinyin and syllables >= 2:
+            if pinyin is not False and syllables >= (2 if pinyin else 3):
                 if syllables == 2:
                     self._pinyin.add(term_pinyin(compact, False), entry)
                 else:

@@ -1,0 +1,95 @@
+"""`clipguard run`: every stage, resumable per stage; only what changed is redone."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from clipguard.cli import app
+
+runner = CliRunner()
+QUICK = ["--count", "1", "--min-seconds", "4", "--max-seconds", "20"]
+
+
+def _manifest(out_dir):
+    return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixtures):
+    media = fixtures / "shop_zh.mp4"
+    out_dir = out_root / "shop_zh"
+    first = runner.invoke(
+        app,
+        [
+            "run",
+            str(media),
+            "--out",
+            str(out_root),
+            "--json",
+            *QUICK,
+            "--chat",
+            str(fixtures / "shop_zh.chat.jsonl"),
+            "--promo-text",
+            "明晚8点开播",
+        ],
+    )
+    assert first.exit_code == 1, first.output  # block findings and the default --fail-on block
+    summary = json.loads(first.stdout)
+    rec = summary["recordings"][0]
+    assert summary["failed"] is True and rec["findings"]["block"] >= 5 and rec["clips"] == 1
+    assert rec["cached_transcript"] is True, "the transcript made with the same options is reused"
+    for name in (
+        "transcript.json",
+        "transcript.srt",
+        "transcript.vtt",
+        "findings.json",
+        "highlights.json",
+        "clips/clips.json",
+        "report.html",
+        "manifest.json",
+    ):
+        assert (out_dir / name).exists(), name
+    m1 = _manifest(out_dir)
+    assert {"tool", "model", "options", "input", "stages"} <= set(m1)
+    assert {k: v["status"] for k, v in m1["stages"].items()} == {
+        "transcribe": "ok",
+        "scan": "ok",
+        "highlights": "ok",
+        "clips": "ok",
+    }
+    assert all("seconds" in v for v in m1["stages"].values())
+
+    # only the rules change: transcription is reused, the scan runs again
+    second = runner.invoke(
+        app,
+        [
+            "run",
+            str(media),
+            "--out",
+            str(out_root),
+            "--json",
+            *QUICK,
+            "--chat",
+            str(fixtures / "shop_zh.chat.jsonl"),
+            "--promo-text",
+            "明晚8点开播",
+            "--rules",
+            "military_secrets",
+            "--fail-on",
+            "never",
+        ],
+    )
+    assert second.exit_code == 0, second.output
+    m2 = _manifest(out_dir)
+    assert m2["stages"]["transcribe"]["cached"] is True
+    assert m2["stages"]["scan"]["key"] != m1["stages"]["scan"]["key"]
+    findings = json.loads((out_dir / "findings.json").read_text(encoding="utf-8"))
+    assert {f["category"] for f in findings["findings"]} == {"military_secrets"}
+    assert [r["pack"] for r in findings["rules"]] == ["military_secrets"]
+    # with fewer findings gating, the clip choice may change, but never onto a violation
+    clips = json.loads((out_dir / "clips" / "clips.json").read_text(encoding="utf-8"))["clips"]
+    mil = [f for f in findings["findings"] if f["severity"] == "block"]
+    assert all(not (c["start"] < f["end"] and c["end"] > f["start"]) for c in clips for f in mil)
+    report = (out_dir / "report.html").read_text(encoding="utf-8")
+    assert "military_secrets" in report and "clip_01" in report
