@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
+
+from clipguard.pipeline.media import iter_video_frames
 
 SAMPLE_FPS = 2.0
 DETECT_WIDTH = 320
@@ -44,37 +45,26 @@ def subject_track(media: Path, start: float, end: float) -> Track | None:
     motion_x: list[float] = []
     prev = None
     next_sample = start
-    with av.open(str(media)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if stream.time_base:
-            container.seek(
-                int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True
-            )
-        for frame in container.decode(stream):
-            t = frame.time
-            if t is None or t < next_sample:
-                continue
-            if t >= end:
-                break
-            next_sample = t + 1.0 / SAMPLE_FPS
-            h = int(round(frame.height * DETECT_WIDTH / frame.width))
-            grey = frame.to_ndarray(format="gray", width=DETECT_WIDTH, height=h)
-            faces = cascade.detectMultiScale(
-                grey, scaleFactor=1.15, minNeighbors=5, minSize=(24, 24)
-            )
-            if len(faces):
-                x, _, w, _ = max(faces, key=lambda f: f[2] * f[3])
-                face_t.append(t - start)
-                face_x.append((x + w / 2) / DETECT_WIDTH)
-            if prev is not None and prev.shape == grey.shape:
-                diff = cv2.absdiff(grey, prev)
-                _, mask = cv2.threshold(diff, 25, 255, cv2.THRESH_BINARY)
-                m = cv2.moments(mask, binaryImage=True)
-                if m["m00"] > 0.002 * mask.size:
-                    motion_t.append(t - start)
-                    motion_x.append(m["m10"] / m["m00"] / DETECT_WIDTH)
-            prev = grey
+    for frame in iter_video_frames(media, start, end):
+        t = frame.time
+        if t < next_sample:
+            continue
+        next_sample = t + 1.0 / SAMPLE_FPS
+        h = int(round(frame.height * DETECT_WIDTH / frame.width))
+        grey = frame.to_ndarray(format="gray", width=DETECT_WIDTH, height=h)
+        faces = cascade.detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(24, 24))
+        if len(faces):
+            x, _, w, _ = max(faces, key=lambda f: f[2] * f[3])
+            face_t.append(t - start)
+            face_x.append((x + w / 2) / DETECT_WIDTH)
+        if prev is not None and prev.shape == grey.shape:
+            diff = cv2.absdiff(grey, prev)
+            _, mask = cv2.threshold(diff, 25, 255, cv2.THRESH_BINARY)
+            m = cv2.moments(mask, binaryImage=True)
+            if m["m00"] > 0.002 * mask.size:
+                motion_t.append(t - start)
+                motion_x.append(m["m10"] / m["m00"] / DETECT_WIDTH)
+        prev = grey
     samples = max(1, int((end - start) * SAMPLE_FPS))
     if len(face_t) >= max(2, 0.3 * samples):
         return _smooth(face_t, face_x, "face")

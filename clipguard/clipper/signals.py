@@ -23,7 +23,7 @@ from clipguard.compliance_rules.packs import parse_pack
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.errors import MediaError
 from clipguard.models import Transcript
-from clipguard.pipeline.media import ENVELOPE_HOP, AudioStats, iter_audio
+from clipguard.pipeline.media import ENVELOPE_HOP, AudioStats, iter_audio, iter_video_frames
 
 log = logging.getLogger(__name__)
 
@@ -188,35 +188,24 @@ def dense_motion(
     times: list[float] = []
     motion: list[float] = []
     cuts: list[float] = []
-    with av.open(str(media)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if stream.time_base:
-            container.seek(
-                int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True
+    prev = None
+    prev_hist = None
+    for frame in iter_video_frames(media, start, end):
+        grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1]).astype(np.int16)
+        hist = cv2.calcHist([grey.astype(np.uint8)], [0], None, [32], [0, 256]).ravel()
+        hist /= max(1.0, hist.sum())
+        if prev is not None:
+            dist = cv2.compareHist(
+                prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA
             )
-        prev = None
-        prev_hist = None
-        for frame in container.decode(stream):
-            if frame.time is None or frame.time < start:
-                continue
-            if frame.time >= end:
-                break
-            grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1]).astype(np.int16)
-            hist = cv2.calcHist([grey.astype(np.uint8)], [0], None, [32], [0, 256]).ravel()
-            hist /= max(1.0, hist.sum())
-            if prev is not None:
-                dist = cv2.compareHist(
-                    prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA
-                )
-                if dist > CUT_THRESHOLD:
-                    cuts.append(float(frame.time))
-                    value = 0.0
-                else:
-                    value = float(np.mean(np.abs(grey - prev))) / 255.0
-                times.append(float(frame.time))
-                motion.append(value)
-            prev, prev_hist = grey, hist
+            if dist > CUT_THRESHOLD:
+                cuts.append(float(frame.time))
+                value = 0.0
+            else:
+                value = float(np.mean(np.abs(grey - prev))) / 255.0
+            times.append(float(frame.time))
+            motion.append(value)
+        prev, prev_hist = grey, hist
     return np.asarray(times), np.asarray(motion), cuts
 
 

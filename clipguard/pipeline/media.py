@@ -209,3 +209,23 @@ def iter_audio(
             block = np.concatenate(pending)
             account(block)
             yield block
+
+
+def iter_video_frames(path: Path, start: float, end: float) -> Iterator[av.VideoFrame]:
+    """Decoded video frames with ``start <= time < end``, after one seek to the
+    keyframe before ``start``: dense decoding confined to a window."""
+    with _open(Path(path)) as container:
+        if not container.streams.video:
+            return
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if stream.time_base:
+            container.seek(
+                int(max(0.0, start - 0.1) / stream.time_base), stream=stream, backward=True
+            )
+        for frame in container.decode(stream):
+            if frame.time is None or frame.time < start:
+                continue
+            if frame.time >= end:
+                break
+            yield frame

@@ -243,7 +243,9 @@ def transcribe(
             )
             zh = (language or info.language) == "zh"
             words: list[Word] = []
-            for seg in segs:
+            for seg in segs:  # a lazy generator: report progress as segments arrive
+                if progress:
+                    progress(min(total, base + seg.end), total)
                 if not _keep(seg) or not seg.words:
                     continue
                 for w in seg.words:
