@@ -5,8 +5,8 @@ original character offsets, so a match in any view can be timed from word timing
 
 - ``spaced``: NFKC (full width to half width), lower case, Simplified Chinese, Chinese
   digits to Arabic, every symbol/punctuation/emoji run collapsed to one space. Latin
-  words keep their boundaries; used for English terms and regexes. ``%`` is kept
-  because "100%" and "收益12%" are claims in themselves.
+  words keep their boundaries; used for English terms and regexes. ``%`` and ``+``
+  are kept: "100%" and "收益12%" are claims in themselves, "+v" means 加v.
 - ``compact``: ``spaced`` without the spaces, so inserted noise (加 V 信, v❤信, 微.信)
   disappears; used for Chinese terms.
 - ``pinyin``: ``compact`` with every Han character replaced by its toneless pinyin;
@@ -48,7 +48,7 @@ def _norm_char(ch: str) -> str:
     """Normalize one (already Simplified) character to zero or more kept characters."""
     out = []
     for c in unicodedata.normalize("NFKC", ch).lower().translate(CN_DIGITS):
-        if c.isalnum() or is_han(c) or c == "%":
+        if c.isalnum() or is_han(c) or c in "%+":
             out.append(c)
     return "".join(out)
 

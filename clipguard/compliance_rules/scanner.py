@@ -193,7 +193,8 @@ class Scanner:
         entry = Entry(rule, term, role, near)
         if has_han(compact):
             self._han.add(compact, entry)
-            syllables = sum(1 for c in compact if has_han(c))
+            # v信 has two sounds (v + xin): a latin run counts as one unit
+            syllables = sum(1 for c in compact if has_han(c)) + len(re.findall(r"[a-z]+", compact))
             if pinyin is not False and syllables >= (2 if pinyin else 3):
                 if syllables == 2:
                     self._pinyin.add(term_pinyin(compact, False), entry)
