@@ -57,6 +57,10 @@ def test_builtin_packs_cover_spec_categories(scanner):
         "家人们扫我二维码",
         "宝子们 加威 信 领券",
         "我电话一三九一二三四五六七八",
+        "想要的 +v 详聊",
+        "加我绿泡泡",
+        "加我V心",
+        "小窗我下单",
     ],
 )
 def test_off_platform_evasions_are_caught(scanner, text):
@@ -92,10 +96,15 @@ def test_violations_in_new_wording(scanner, text, category):
         "家人们，上链接了，秒杀开始",
         "谢谢大家，明天晚上八点见",
         "军迷朋友们好",
+        "我操作一下给大家看",
+        "加个手机壳更耐摔",
+        "这匹马的毛色很漂亮",
+        "这个最有意思",
+        "线下门店也能买到",
     ],
 )
 def test_everyday_speech_stays_clean(scanner, text):
-    assert [h for h in hits(scanner, text) if h[1] == "block"] == []
+    assert hits(scanner, text) == []
 
 
 def test_word_boundaries_for_superlative_prefix(scanner):
