@@ -539,6 +539,11 @@ def _run_many(media: list[Path], out: Path, options: Any, quiet: bool, json_out:
                 f"{path.name}: {fc.get('block', 0)} block, {fc.get('review', 0)} review findings; "
                 f"{result.clips} clip(s) -> {Path(result.out_dir) / 'report.html'}"
             )
+            if options.clips and result.clips == 0:
+                typer.echo(
+                    f"  no clip: no clean run of sentences lasts --min-seconds "
+                    f"{options.highlight.min_seconds:g} (see {Path(result.out_dir) / 'highlights.json'})"
+                )
     return results
 
 
@@ -587,7 +592,9 @@ def clip(
         logo=logo,
         weights=weights,
     )
-    results = _run_many(media, out, options, quiet, json_out)
+    from dataclasses import replace
+
+    results = _run_many(media, out, replace(options, require_video=True), quiet, json_out)
     if json_out:
         _emit({"recordings": [r.to_dict() for r in results]}, True, quiet, "")
 

@@ -17,7 +17,7 @@ from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
-from clipguard.errors import ClipguardError
+from clipguard.errors import ClipguardError, MediaError
 from clipguard.pipeline.manifest import Manifest
 from clipguard.pipeline.stages import (
     recording_dir,
@@ -49,6 +49,7 @@ class RunOptions:
     chat: str | None = None  # None: look for <stem>.chat.jsonl / .chat.csv beside the media
     clips: bool = True
     report: bool = True
+    require_video: bool = False  # `clip`: an audio-only input is an error, not a no-op
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,6 +123,8 @@ def process_recording(
     }
     if progress:
         progress(_SPAN["scan"][1], 1.0)
+    if options.clips and not transcript.media.has_video and options.require_video:
+        raise MediaError(f"{media}: has no video stream, so there is nothing to clip")
     if options.clips and transcript.media.has_video:
         chat = Path(options.chat) if options.chat else find_chat(media)
         highlights, cuts, signals = stage_highlights(
