@@ -466,6 +466,33 @@ def _weights(value: str) -> dict[str, float]:
     return out
 
 
+_RUN_OPTION_NAMES = (
+    "model",
+    "language",
+    "device",
+    "compute_type",
+    "allow_partial",
+    "hotwords",
+    "rules",
+    "count",
+    "min_seconds",
+    "max_seconds",
+    "aspect",
+    "chat",
+    "promo_text",
+    "gate",
+    "font",
+    "logo",
+    "weights",
+)
+
+
+def _option_args(params: dict[str, Any]) -> dict[str, Any]:
+    """The shared pipeline options out of a command's parameters (typer needs each
+    command to declare them; this keeps their conversion in one place)."""
+    return {name: params.get(name) for name in _RUN_OPTION_NAMES}
+
+
 def _run_options(
     *,
     model: str,
@@ -573,25 +600,7 @@ def clip(
     quiet: QuietOpt = False,
 ) -> None:
     """Cut the best moments into compliance-gated vertical promo clips."""
-    options = _run_options(
-        model=model,
-        language=language,
-        device=device,
-        compute_type=compute_type,
-        allow_partial=allow_partial,
-        hotwords=hotwords,
-        rules=rules,
-        count=count,
-        min_seconds=min_seconds,
-        max_seconds=max_seconds,
-        aspect=aspect,
-        chat=chat,
-        promo_text=promo_text,
-        gate=gate,
-        font=font,
-        logo=logo,
-        weights=weights,
-    )
+    options = _run_options(**_option_args(locals()))
     from dataclasses import replace
 
     results = _run_many(media, out, replace(options, require_video=True), quiet, json_out)
@@ -627,25 +636,7 @@ def run(
 ) -> None:
     """Transcribe, scan, cut clips and write report.html + manifest.json per recording."""
     _check_fail_on(fail_on)
-    options = _run_options(
-        model=model,
-        language=language,
-        device=device,
-        compute_type=compute_type,
-        allow_partial=allow_partial,
-        hotwords=hotwords,
-        rules=rules,
-        count=count,
-        min_seconds=min_seconds,
-        max_seconds=max_seconds,
-        aspect=aspect,
-        chat=chat,
-        promo_text=promo_text,
-        gate=gate,
-        font=font,
-        logo=logo,
-        weights=weights,
-    )
+    options = _run_options(**_option_args(locals()))
     results = _run_many(media, out, options, quiet, json_out)
     from clipguard.models import severity_rank
 
@@ -715,25 +706,7 @@ def batch(
 
     from clipguard.pipeline.batch import BatchOptions, discover, run_batch, watch
 
-    options = _run_options(
-        model=model,
-        language=language,
-        device=device,
-        compute_type=compute_type,
-        allow_partial=allow_partial,
-        hotwords=hotwords,
-        rules=rules,
-        count=count,
-        min_seconds=min_seconds,
-        max_seconds=max_seconds,
-        aspect=aspect,
-        chat=None,
-        promo_text=promo_text,
-        gate=gate,
-        font=font,
-        logo=logo,
-        weights=weights,
-    )
+    options = _run_options(**_option_args(locals()))
     if no_clips:
         options = replace(options, clips=False)
     bopts = BatchOptions(run=options, workers=workers, scheduler=scheduler)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +45,22 @@ MEDIA_SUFFIXES = {
 }
 
 
+_SHA_MEMO: dict[tuple[str, int, int], str] = {}
+
+
 def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    """Content hash, remembered per (path, size, mtime): batch done-detection and the
+    transcript cache key both need it, and a recording can be gigabytes."""
+    st = os.stat(path)
+    memo_key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if memo_key in _SHA_MEMO:
+        return _SHA_MEMO[memo_key]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(block):
             h.update(chunk)
-    return h.hexdigest()
+    _SHA_MEMO[memo_key] = h.hexdigest()
+    return _SHA_MEMO[memo_key]
 
 
 def _open(path: Path) -> av.container.InputContainer:

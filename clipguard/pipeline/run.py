@@ -15,8 +15,7 @@ from typing import Any
 
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.render import RenderOptions
-from clipguard.compliance_rules.packs import resolve_packs
-from clipguard.compliance_rules.scanner import Scanner
+from clipguard.compliance_rules.scanner import Scanner, scanner_for
 from clipguard.errors import ClipguardError, MediaError
 from clipguard.pipeline.manifest import Manifest
 from clipguard.pipeline.stages import (
@@ -107,7 +106,7 @@ def process_recording(
     out_dir = recording_dir(out_root, media)
     result = RecordingResult(str(media), str(out_dir))
     t0 = time.perf_counter()
-    scanner = scanner or Scanner(resolve_packs(list(options.rules)))
+    scanner = scanner or scanner_for(tuple(options.rules))
     transcript, cached = stage_transcribe(
         media, out_dir, options.transcribe, _sub(progress, "transcribe")
     )
