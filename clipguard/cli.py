@@ -25,6 +25,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Make recorded live streams safe to publish and cheap to promote.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from clipguard import __version__
+
+        typer.echo(f"clipguard {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Make recorded live streams safe to publish and cheap to promote."""
+
+
 rules_app = typer.Typer(no_args_is_help=True, help="List, show, lint and try rule packs.")
 app.add_typer(rules_app, name="rules")
 
