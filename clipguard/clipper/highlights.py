@@ -111,14 +111,14 @@ def _gate(
 ) -> Highlight:
     bad = {i: _blocked(segments[i], gated) for i in range(c.first, c.last + 1)}
     base = {"score": c.score, "reasons": c.reasons}
-    if not any(bad.values()):  # noqa: SIM102
+    if not any(bad.values()):
         return Highlight(
             c.start, c.end, c.score, c.reasons, gate="pass", clip_start=c.start, clip_end=c.end
         )
     # grow clean runs outward from the window's clean sentences, within max_seconds
     best: Candidate | None = None
     for i in range(c.first, c.last + 1):
-        if bad[i] or _blocked(segments[i], gated):
+        if bad[i]:
             continue
         lo = hi = i
         while (

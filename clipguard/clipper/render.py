@@ -151,14 +151,23 @@ class NormalizeLoudness:
         return clip.with_volume_scaled(float(10 ** (gain_db / 20)))
 
 
-def _overlays(plan: ClipPlan, opts: RenderOptions, W: int, H: int) -> list[Overlay]:
+def _caption_lines(plan: ClipPlan, opts: RenderOptions, W: int) -> list[tuple[float, float, str]]:
+    """Caption lines in clip time, laid out once for both the burned-in text and the .srt."""
+    if not plan.captions:
+        return []
+    margin = int(W * 0.06)
+    font = load_font(opts.font, int(W * 0.058))
+    return caption_lines(list(plan.captions), font, W - 2 * margin - 36, plan.start, plan.duration)
+
+
+def _overlays(
+    plan: ClipPlan, opts: RenderOptions, W: int, H: int, lines: list[tuple[float, float, str]]
+) -> list[Overlay]:
     items: list[Overlay] = []
     margin = int(W * 0.06)
-    if opts.captions and plan.captions:
+    if opts.captions and lines:
         font = load_font(opts.font, int(W * 0.058))
-        for s, e, text in caption_lines(
-            list(plan.captions), font, W - 2 * margin - 36, plan.start, plan.duration
-        ):
+        for s, e, text in lines:
             img = text_image(text, font, W - 2 * margin)
             items.append(
                 to_overlay(img, s, e, (W - img.width) // 2, int(H * 0.78) - img.height // 2)
@@ -193,7 +202,8 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> dict:
         end = min(plan.end, source.duration - 1e-3)
         clip = source.subclipped(plan.start, end)
         track = subject_track(Path(plan.source), plan.start, end)
-        effects = [Reframe((W, H), track), Overlays(_overlays(plan, opts, W, H))]
+        lines = _caption_lines(plan, opts, W)
+        effects = [Reframe((W, H), track), Overlays(_overlays(plan, opts, W, H, lines))]
         if opts.loudness:
             effects.append(NormalizeLoudness())
         for effect in effects:
@@ -229,20 +239,7 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> dict:
             Image.fromarray(cover).save(tmp_jpg, format="JPEG", quality=88)
     finally:
         source.close()
-    captions = (
-        [
-            Segment(s, e, text)
-            for s, e, text in caption_lines(
-                list(plan.captions),
-                load_font(opts.font, int(W * 0.058)),
-                W - int(W * 0.12) - 36,
-                plan.start,
-                plan.duration,
-            )
-        ]
-        if plan.captions
-        else []
-    )
+    captions = [Segment(s, e, text) for s, e, text in lines]
     write_text(srt, srt_text(captions))
     return {
         "path": str(mp4.relative_to(out_dir.parent)) if out_dir.parent in mp4.parents else str(mp4),

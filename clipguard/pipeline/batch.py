@@ -128,19 +128,19 @@ def process_one(media: str, out_root: str, options: RunOptions) -> dict[str, Any
     try:
         sha = sha256_file(media_p)
     except OSError as exc:
-        return RecordingResult(
-            media, str(out_dir), status="failed", error=f"{media}: cannot read: {exc.strerror}"
+        return RecordingResult.failure(
+            media, out_p, f"{media}: cannot read: {exc.strerror}"
         ).to_dict()
     key = completion_key(sha, options)
     try:
         lock = recording_lock(out_dir)
         held = lock.__enter__()
     except Exception as exc:  # unwritable output: report it as this recording's failure
-        return RecordingResult(media, str(out_dir), status="failed", error=str(exc)).to_dict()
+        return RecordingResult.failure(media, out_p, str(exc)).to_dict()
     try:
         if not held:
-            return RecordingResult(
-                media, str(out_dir), status="busy", error="being processed by another batch run"
+            return RecordingResult.failure(
+                media, out_p, "being processed by another batch run", status="busy"
             ).to_dict()
         for stale in out_dir.rglob(".*.part"):  # temp files of a run that was killed
             stale.unlink(missing_ok=True)
@@ -281,9 +281,7 @@ def run_batch(
     dup = _duplicates(files)
     todo = [f for f in files if f not in dup]
     for f, why in dup.items():
-        report.results[str(f)] = RecordingResult(
-            str(f), str(recording_dir(out_root, f)), status="failed", error=why
-        ).to_dict()
+        report.results[str(f)] = RecordingResult.failure(f, out_root, why).to_dict()
     report.save()
     log.info("batch of %d recordings on %s", len(files), executor)
 
@@ -332,11 +330,8 @@ def _run_pool(
                     done(fut.result())
                 except Exception as exc:  # a worker process died (OOM, segfault)
                     done(
-                        RecordingResult(
-                            str(f),
-                            str(recording_dir(out_root, f)),
-                            status="failed",
-                            error=f"worker crashed: {type(exc).__name__}: {exc}",
+                        RecordingResult.failure(
+                            f, out_root, f"worker crashed: {type(exc).__name__}: {exc}"
                         ).to_dict()
                     )
 
@@ -374,11 +369,8 @@ def _run_dask(
                 done(fut.result())
             except Exception as exc:
                 done(
-                    RecordingResult(
-                        str(f),
-                        str(recording_dir(out_root, f)),
-                        status="failed",
-                        error=f"dask worker failed: {type(exc).__name__}: {exc}",
+                    RecordingResult.failure(
+                        f, out_root, f"dask worker failed: {type(exc).__name__}: {exc}"
                     ).to_dict()
                 )
     finally:

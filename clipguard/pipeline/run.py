@@ -77,6 +77,15 @@ class RecordingResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def failure(
+        cls, media: Path | str, out_root: Path, error: str, status: str = "failed"
+    ) -> RecordingResult:
+        """The row for a recording that could not be processed (batch keeps going)."""
+        return cls(
+            str(media), str(recording_dir(out_root, Path(media))), status=status, error=error
+        )
+
 
 def find_chat(media: Path) -> Path | None:
     for suffix in (".chat.jsonl", ".chat.csv", ".jsonl"):
@@ -159,14 +168,9 @@ def safe_process(
     try:
         return process_recording(media, out_root, options, scanner=scanner)
     except ClipguardError as exc:
-        return RecordingResult(
-            str(media), str(recording_dir(out_root, media)), status="failed", error=str(exc)
-        )
+        return RecordingResult.failure(media, out_root, str(exc))
     except Exception as exc:  # a crash in one recording must not stop the batch
         log.exception("unexpected error on %s", media)
-        return RecordingResult(
-            str(media),
-            str(recording_dir(out_root, media)),
-            status="failed",
-            error=f"internal error: {type(exc).__name__}: {exc}",
+        return RecordingResult.failure(
+            media, out_root, f"internal error: {type(exc).__name__}: {exc}"
         )
