@@ -7,7 +7,7 @@ import platform
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(os.environ.get("CLIPGUARD_FIXTURES", REPO.parent / "shared" / "fixtures"))
+FIXTURES = Path(os.environ.get("CLIPGUARD_FIXTURES", REPO / "tests" / "fixtures"))
 
 
 def machine() -> str:
@@ -71,4 +71,32 @@ def synthetic_video(
         ],
         check=True,
     )
+    return dest
+
+
+def concat_media(sources: list[Path], dest: Path) -> Path:
+    """Join recordings end to end with ffmpeg's concat demuxer (no re-encode)."""
+    import subprocess
+
+    listing = dest.with_suffix(".txt")
+    listing.write_text("".join(f"file '{Path(s).resolve()}'\n" for s in sources))
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(dest),
+        ],
+        check=True,
+    )
+    listing.unlink()
     return dest

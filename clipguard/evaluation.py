@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clipguard.compliance_rules.normalize import to_simplified
+from clipguard.compliance_rules.normalize import CN_DIGITS, to_simplified
+from clipguard.models import Word
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -19,6 +20,32 @@ def load_truth(path: Path) -> dict[str, Any]:
 
 def _clean(text: str) -> str:
     return _NON_WORD.sub("", to_simplified(text).lower())
+
+
+def _chars(text: str) -> str:
+    """Characters to compare, with spoken digits written as numerals (一三八 = 138)."""
+    return _clean(text).translate(CN_DIGITS)
+
+
+def kept_fraction(reference: str, heard: str) -> float:
+    """Share of the reference's characters (as a multiset) that the heard text has."""
+    ref, hyp = _chars(reference), _chars(heard)
+    if not ref:
+        return 1.0
+    return sum(min(ref.count(c), hyp.count(c)) for c in set(ref)) / len(ref)
+
+
+def heard_in(words: list[Word], start: float, end: float, slack: float = 0.3) -> str:
+    """The transcript's text whose words' midpoints fall inside a truth sentence."""
+    return "".join(w.word for w in words if start - slack <= (w.start + w.end) / 2 <= end + slack)
+
+
+def sentences_kept(truth: dict[str, Any], words: list[Word], offset: float = 0.0) -> list[float]:
+    """Per truth sentence, the share of its characters heard inside its time window."""
+    return [
+        kept_fraction(s["text"], heard_in(words, s["start"] + offset, s["end"] + offset))
+        for s in truth["segments"]
+    ]
 
 
 def edit_distance(a: str, b: str) -> int:

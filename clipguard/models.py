@@ -13,6 +13,9 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 SEVERITIES = ("info", "review", "block")
+# Below this share of detected speech with words, a recording is flagged for review:
+# a quiet report must not hide speech that was never heard.
+COVERAGE_REVIEW = 0.98
 
 
 def severity_rank(severity: str) -> int:
@@ -88,6 +91,86 @@ class MediaInfo:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """Speech the VAD found that no word covers after every retry."""
+
+    start: float
+    end: float
+    reason: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def to_dict(self) -> dict[str, float | str]:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Gap:
+        return cls(float(d["start"]), float(d["end"]), str(d.get("reason", "")))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the detected speech the transcript accounts for."""
+
+    speech_seconds: float
+    transcribed_seconds: float
+    gaps: tuple[Gap, ...] = ()
+    retries: int = 0  # re-decodes spent to fill holes
+    recovered_seconds: float = 0.0  # speech that a re-decode filled
+
+    @property
+    def ratio(self) -> float:
+        if self.speech_seconds <= 0:
+            return 1.0
+        return min(1.0, self.transcribed_seconds / self.speech_seconds)
+
+    @property
+    def needs_review(self) -> bool:
+        return self.ratio < COVERAGE_REVIEW
+
+    def summary(self) -> str:
+        """One line for the CLI and the batch page."""
+        text = f"coverage {self.ratio:.1%} of {self.speech_seconds:.0f} s speech"
+        if self.gaps:
+            spans = ", ".join(f"{g.start:.1f}-{g.end:.1f}s" for g in self.gaps[:3])
+            more = f" +{len(self.gaps) - 3} more" if len(self.gaps) > 3 else ""
+            text += f"; {len(self.gaps)} untranscribed stretch(es) to listen to: {spans}{more}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "speech_seconds": round(self.speech_seconds, 3),
+            "transcribed_seconds": round(self.transcribed_seconds, 3),
+            "ratio": round(self.ratio, 4),
+            "gaps": [g.to_dict() for g in self.gaps],
+            "retries": self.retries,
+            "recovered_seconds": round(self.recovered_seconds, 3),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Coverage:
+        return cls(
+            float(d.get("speech_seconds", 0.0)),
+            float(d.get("transcribed_seconds", 0.0)),
+            tuple(Gap.from_dict(g) for g in d.get("gaps", [])),
+            int(d.get("retries", 0)),
+            float(d.get("recovered_seconds", 0.0)),
+        )
+
+    def plus(self, other: Coverage) -> Coverage:
+        """Add another window's accounting to this one."""
+        return Coverage(
+            self.speech_seconds + other.speech_seconds,
+            self.transcribed_seconds + other.transcribed_seconds,
+            self.gaps + other.gaps,
+            self.retries + other.retries,
+            self.recovered_seconds + other.recovered_seconds,
+        )
+
+
+@dataclass(frozen=True)
 class Transcript:
     media: MediaInfo
     language: str
@@ -96,6 +179,7 @@ class Transcript:
     options: dict[str, Any] = field(default_factory=dict)
     cache_key: str = ""
     seconds: float = 0.0
+    coverage: Coverage | None = None  # None: made before coverage was accounted
 
     @property
     def words(self) -> list[Word]:
@@ -116,6 +200,7 @@ class Transcript:
             "cache_key": self.cache_key,
             "seconds": round(self.seconds, 3),
             "segments": [s.to_dict() for s in self.segments],
+            **({"coverage": self.coverage.to_dict()} if self.coverage is not None else {}),
         }
 
     @classmethod
@@ -128,6 +213,7 @@ class Transcript:
             options=dict(d.get("options", {})),
             cache_key=str(d.get("cache_key", "")),
             seconds=float(d.get("seconds", 0.0)),
+            coverage=Coverage.from_dict(d["coverage"]) if d.get("coverage") else None,
         )
 
 

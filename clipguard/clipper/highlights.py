@@ -20,7 +20,7 @@ from clipguard.clipper.signals import (
     dense_motion,
     robust_unit,
 )
-from clipguard.models import Finding, Highlight, Segment, severity_rank
+from clipguard.models import Finding, Highlight, Segment, Transcript, severity_rank
 
 GATE_MARGIN = 0.5  # seconds around a finding that also count as the violation
 
@@ -95,10 +95,38 @@ def _pick(cands: list[Candidate], n: int, spread: float) -> list[Candidate]:
 
 
 def _blocked(seg: Segment, findings: list[Finding]) -> Finding | None:
+    return _first_in(seg.start, seg.end, findings)
+
+
+def _first_in(start: float, end: float, findings: list[Finding]) -> Finding | None:
+    """The first gated finding (or gap) within ``start..end`` widened by the margin."""
     for f in findings:
-        if f.start - GATE_MARGIN < seg.end and f.end + GATE_MARGIN > seg.start:
+        if f.start - GATE_MARGIN < end and f.end + GATE_MARGIN > start:
             return f
     return None
+
+
+def gap_findings(transcript: Transcript) -> list[Finding]:
+    """Untranscribed speech as block-level pseudo-findings for the gate.
+
+    Nobody knows what was said there, so a promo clip must not contain it: the gate
+    treats it exactly like a violation (and says so when it trims or drops)."""
+    if transcript.coverage is None:
+        return []
+    return [
+        Finding(
+            rule_id="coverage.gap",
+            category="untranscribed",
+            severity="block",
+            start=g.start,
+            end=g.end,
+            text="untranscribed speech",
+            matched="",
+            context=g.reason,
+            match="coverage",
+        )
+        for g in transcript.coverage.gaps
+    ]
 
 
 def _gate(
@@ -110,8 +138,9 @@ def _gate(
     weights: dict[str, float],
 ) -> Highlight:
     bad = {i: _blocked(segments[i], gated) for i in range(c.first, c.last + 1)}
+    between = _first_in(c.start, c.end, gated)  # e.g. a gap or an overlay between sentences
     base = {"score": c.score, "reasons": c.reasons}
-    if not any(bad.values()):
+    if not any(bad.values()) and between is None:
         return Highlight(
             c.start, c.end, c.score, c.reasons, gate="pass", clip_start=c.start, clip_end=c.end
         )
@@ -135,12 +164,19 @@ def _gate(
             and segments[hi].end - segments[lo].start < opts.min_seconds
         ):
             hi += 1
+        while lo < i and _first_in(segments[lo].start, segments[i].end, gated):
+            lo += 1  # never across something gated that lies between sentences
+        while hi > i and _first_in(segments[lo].start, segments[hi].end, gated):
+            hi -= 1
         run = Candidate(lo, hi, segments[lo].start, segments[hi].end)
+        if _first_in(run.start, run.end, gated):
+            continue
         if run.end - run.start >= opts.min_seconds - 1e-6:
             _score(run, signals, weights)
             if best is None or run.score > best.score:
                 best = run
-    first_bad = next(f for f in bad.values() if f)
+    first_bad = next((f for f in bad.values() if f), between)
+    assert first_bad is not None
     why = f"{first_bad.severity} finding {first_bad.rule_id} “{first_bad.text}” at {first_bad.start:.1f}s"
     if best is None:
         return Highlight(
@@ -195,6 +231,7 @@ def find_highlights(
         for c in cands:
             _score(c, signals, weights)
     gated = [f for f in findings if severity_rank(f.severity) >= severity_rank(opts.gate)]
+    gated += gap_findings(ctx.transcript)
     ranked = _pick(cands, max(opts.count * 3, opts.count), spread)
     highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked]
     return highlights, signals
@@ -206,10 +243,12 @@ def clip_spans(
     cuts: list[float],
     segments: list[Segment],
     max_seconds: float = 1e9,
+    forbidden: list[tuple[float, float]] | None = None,
 ) -> list[tuple[float, float, Highlight]]:
     """The spans to render: top ``count`` passing/trimmed highlights, non-overlapping,
     with edges moved into the pause before/after the sentences, onto a scene cut if one
-    falls there."""
+    falls there, but never into a ``forbidden`` span (a gated finding or gap)."""
+    walls = sorted(forbidden or [])
     out: list[tuple[float, float, Highlight]] = []
     starts = [s.start for s in segments]
     ends = [s.end for s in segments]
@@ -221,6 +260,8 @@ def clip_spans(
             continue
         prev_end = max([x for x in ends if x <= s + 1e-6], default=max(0.0, s - 0.3))
         next_start = min([x for x in starts if x >= e - 1e-6], default=e + 0.3)
+        prev_end = max([prev_end] + [b for a, b in walls if b <= s + 1e-6])
+        next_start = min([next_start] + [a for a, b in walls if a >= e - 1e-6])
         s = next(
             (c for c in sorted(cuts, reverse=True) if prev_end - 1e-6 <= c <= s + 1e-6),
             max(prev_end, s - 0.25),

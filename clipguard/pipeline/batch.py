@@ -154,7 +154,7 @@ def process_one(media: str, out_root: str, options: RunOptions) -> dict[str, Any
             }
         result = safe_process(media_p, out_p, options)
         result.seconds = round(time.perf_counter() - t0, 3)
-        if result.status == "ok":
+        if result.status in ("ok", "review"):  # review: finished, flagged for a person
             manifest = Manifest.load(out_dir)
             manifest.set(complete={"key": key, "sha256": sha, "result": result.to_dict()})
             manifest.save()

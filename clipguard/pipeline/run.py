@@ -17,6 +17,7 @@ from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
 from clipguard.errors import ClipguardError, MediaError
+from clipguard.models import Finding, Transcript, severity_rank
 from clipguard.pipeline.manifest import Manifest
 from clipguard.pipeline.stages import (
     recording_dir,
@@ -48,6 +49,7 @@ class RunOptions:
     chat: str | None = None  # None: look for <stem>.chat.jsonl / .chat.csv beside the media
     clips: bool = True
     report: bool = True
+    link_media: str = "absolute"  # the report's video: absolute | copy | hardlink
     require_video: bool = False  # `clip`: an audio-only input is an error, not a no-op
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,7 +67,7 @@ class RunOptions:
 class RecordingResult:
     media: str
     out_dir: str
-    status: str = "ok"  # ok | failed
+    status: str = "ok"  # ok | review (speech left unheard) | failed | busy | skipped
     error: str = ""
     language: str = ""
     duration: float = 0.0
@@ -73,6 +75,9 @@ class RecordingResult:
     clips: int = 0
     seconds: float = 0.0
     cached_transcript: bool = False
+    coverage: float | None = None  # share of detected speech with words
+    gaps: int = 0  # untranscribed speech stretches a reviewer must listen to
+    note: str = ""  # why the recording needs review, or why it yielded no clip
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,6 +90,16 @@ class RecordingResult:
         return cls(
             str(media), str(recording_dir(out_root, Path(media))), status=status, error=error
         )
+
+
+def gated_spans(
+    transcript: Transcript, findings: list[Finding], gate: str
+) -> list[tuple[float, float]]:
+    """Where no clip edge may reach: findings at or above the gate, and coverage gaps."""
+    from clipguard.clipper.highlights import GATE_MARGIN, gap_findings
+
+    gated = [f for f in findings if severity_rank(f.severity) >= severity_rank(gate)]
+    return [(f.start - GATE_MARGIN, f.end + GATE_MARGIN) for f in gated + gap_findings(transcript)]
 
 
 def find_chat(media: Path) -> Path | None:
@@ -125,6 +140,12 @@ def process_recording(
     result.cached_transcript = cached
     result.language = transcript.language
     result.duration = transcript.media.duration
+    if transcript.coverage is not None:
+        result.coverage = round(transcript.coverage.ratio, 4)
+        result.gaps = len(transcript.coverage.gaps)
+        if transcript.coverage.needs_review:
+            result.status = "review"
+            result.note = transcript.coverage.summary()
     findings = stage_scan(transcript, out_dir, scanner)
     result.findings = {
         s: sum(1 for f in findings if f.severity == s) for s in ("block", "review", "info")
@@ -151,10 +172,11 @@ def process_recording(
             options.render,
             _sub(progress, "clips"),
             options.highlight.max_seconds,
+            gated_spans(transcript, findings, options.highlight.gate),
         )
         result.clips = len(clips)
     if options.report:
-        write_recording_report(out_dir, transcript)
+        write_recording_report(out_dir, transcript, options.link_media)
     result.seconds = time.perf_counter() - t0
     if progress:
         progress(1.0, 1.0)

@@ -62,7 +62,15 @@ def stage_transcribe(
     cached = load_cached(out_dir / "transcript.json", key)
     if cached is not None:
         log.info("%s: reusing cached transcript", media_path)
-        manifest.record("transcribe", "ok", key=key, seconds=0.0, cached=True)
+        manifest.record(
+            "transcribe",
+            "ok",
+            key=key,
+            seconds=0.0,
+            cached=True,
+            coverage=round(cached.coverage.ratio, 4) if cached.coverage else None,
+            gaps=len(cached.coverage.gaps) if cached.coverage else 0,
+        )
         _raise_if_silent(cached, media_path)
         return cached, True
     stats = AudioStats()
@@ -84,6 +92,8 @@ def stage_transcribe(
         cached=False,
         rtf=round(transcript.seconds / max(media.duration, 1e-6), 4),
         language=transcript.language,
+        coverage=round(transcript.coverage.ratio, 4) if transcript.coverage else None,
+        gaps=len(transcript.coverage.gaps) if transcript.coverage else 0,
         options=options.output_key(),
     )
     _raise_if_silent(transcript, media_path)
@@ -152,7 +162,9 @@ def load_transcript_input(path: Path) -> Transcript:
         raise MediaError(f"{path}: not a clipguard transcript.json (missing {exc})") from None
 
 
-def write_recording_report(out_dir: Path, transcript: Transcript) -> Path:
+def write_recording_report(
+    out_dir: Path, transcript: Transcript, link_media: str = "absolute"
+) -> Path:
     """(Re)write report.html from whatever stage outputs exist in ``out_dir``."""
     from clipguard.report import write_report
 
@@ -171,6 +183,7 @@ def write_recording_report(out_dir: Path, transcript: Transcript) -> Path:
         findings=maybe("findings.json") or {"rules": [], "findings": []},
         highlights=maybe("highlights.json"),
         clips=maybe("clips/clips.json"),
+        link_media=link_media,
     )
 
 
@@ -269,6 +282,7 @@ def stage_clips(
     options: RenderOptions,
     progress: ProgressFn | None = None,
     max_seconds: float = 1e9,
+    forbidden: list[tuple[float, float]] | None = None,
 ) -> list[dict]:
     """Render the top gated highlights; skipped when nothing they depend on changed."""
     from clipguard.clipper.highlights import clip_spans
@@ -279,7 +293,7 @@ def stage_clips(
     clips_dir = ensure_dir(out_dir / "clips")
     manifest = Manifest.load(out_dir)
     segments = [s for s in transcript.segments if s.words]
-    spans = clip_spans(highlights, count, cuts, segments, max_seconds)
+    spans = clip_spans(highlights, count, cuts, segments, max_seconds, forbidden)
     width, height = output_size(options.aspect)
     key = stage_key(
         transcript.media.sha256, [(a, b) for a, b, _ in spans], asdict(options), width, height

@@ -11,12 +11,32 @@ import contextlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from clipguard.errors import OutputError
 from clipguard.models import Segment, Transcript
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask (POSIX only lets us read it by setting it, hence the lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def normal_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give: 0644 under umask 022.
+
+    ``mkstemp`` creates 0600 files; renamed into place as they are, a reviewer on
+    another account or a web server could not read the outputs.
+    """
+    return 0o666 & ~current_umask()
 
 
 @contextlib.contextmanager
@@ -31,6 +51,8 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.exists():  # a writer (ffmpeg) may have replaced the file itself
+            os.chmod(tmp_path, normal_mode())
         os.replace(tmp_path, dest)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -1,0 +1,1 @@
+"""Speech recognition: model resolution, transcription and coverage accounting."""
