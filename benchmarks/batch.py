@@ -13,11 +13,11 @@ from pathlib import Path
 
 from _common import FIXTURES, machine, table
 
+from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.compliance_rules.scanner import default_hotwords
 from clipguard.pipeline.batch import BatchOptions, run_batch
 from clipguard.pipeline.run import RunOptions
-from clipguard.pipeline.transcribe import TranscribeOptions
 
 COPIES = 3  # of each fixture: 6 recordings, 3.9 minutes of audio
 

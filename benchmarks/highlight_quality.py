@@ -15,13 +15,13 @@ from pathlib import Path
 import av
 from _common import FIXTURES, machine, synthetic_video, table
 
+from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions, clip_spans
 from clipguard.clipper.signals import scan_keyframes
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
 from clipguard.pipeline.stages import stage_highlights, stage_scan, stage_transcribe
-from clipguard.pipeline.transcribe import TranscribeOptions
 
 OPTS = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures are 28-50 s long
 

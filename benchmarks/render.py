@@ -18,7 +18,7 @@ from moviepy import VideoFileClip
 from clipguard.clipper.captions import default_font
 from clipguard.clipper.render import RenderOptions, render_clip
 from clipguard.models import ClipPlan, Segment, Word
-from clipguard.pipeline.writers import srt_text
+from clipguard.writers import srt_text
 
 LINES = [
     "家人们晚上好，欢迎来到直播间",

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from _common import FIXTURES, machine, table
 
+from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, score_findings
 from clipguard.pipeline.stages import stage_transcribe
-from clipguard.pipeline.transcribe import TranscribeOptions
 
 
 def main() -> None:

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from _common import FIXTURES, concat_media, machine, table
 
+from clipguard.asr.model import load_model
+from clipguard.asr.transcribe import TranscribeOptions, transcribe
 from clipguard.compliance_rules.scanner import default_hotwords
 from clipguard.evaluation import cer, load_truth, sentences_kept
-from clipguard.pipeline.asr_model import load_model
-from clipguard.pipeline.transcribe import TranscribeOptions, transcribe
 
 
 def row(path: Path, truth_path: Path | None, copies: int, opts: TranscribeOptions) -> list:

@@ -138,7 +138,7 @@ def _transcribe_options(
     allow_partial: bool,
     hotwords: str = "auto",
 ) -> Any:
-    from clipguard.pipeline.transcribe import TranscribeOptions
+    from clipguard.asr.transcribe import TranscribeOptions
 
     return TranscribeOptions(
         model=model,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clipguard.compliance_rules.normalize import CN_DIGITS, to_simplified
 from clipguard.models import Word
+from clipguard.text import CN_DIGITS, to_simplified
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 

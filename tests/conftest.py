@@ -27,9 +27,9 @@ def out_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def transcripts(fixtures: Path, out_root: Path) -> dict:
     """Transcribe the fixtures once with the default model; other tests build on these."""
+    from clipguard.asr.transcribe import TranscribeOptions
     from clipguard.compliance_rules.scanner import default_hotwords
     from clipguard.pipeline.stages import recording_dir, stage_transcribe
-    from clipguard.pipeline.transcribe import TranscribeOptions
 
     result = {}
     for name in ("shop_zh", "review_en", "dev_zh"):

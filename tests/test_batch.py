@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clipguard import writers
+from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.cli import app
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.compliance_rules.scanner import default_hotwords
 from clipguard.errors import OutputError
-from clipguard.pipeline import writers
 from clipguard.pipeline.batch import (
     BatchOptions,
     default_workers,
@@ -28,7 +29,6 @@ from clipguard.pipeline.batch import (
     run_batch,
 )
 from clipguard.pipeline.run import RunOptions
-from clipguard.pipeline.transcribe import TranscribeOptions
 
 runner = CliRunner()
 QUICK = RunOptions(

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from clipguard.asr import coverage
+from clipguard.asr.transcribe import TranscribeOptions, transcribe
 from clipguard.evaluation import heard_in, kept_fraction, load_truth, sentences_kept
+from clipguard.media import SAMPLE_RATE
 from clipguard.models import Coverage, Gap, Transcript
-from clipguard.pipeline.media import SAMPLE_RATE
 from clipguard.pipeline.stages import recording_dir, stage_transcribe
-from clipguard.pipeline.transcribe import TranscribeOptions, transcribe
 
 # --- the gap logic on synthetic spans -------------------------------------------------
 

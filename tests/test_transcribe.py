@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clipguard.asr import model as asr_model
+from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.cli import app
-from clipguard.compliance_rules.normalize import to_simplified
 from clipguard.compliance_rules.scanner import default_hotwords
 from clipguard.evaluation import cer, load_truth
-from clipguard.pipeline import asr_model
+from clipguard.media import sha256_file
 from clipguard.pipeline.stages import recording_dir, stage_transcribe
-from clipguard.pipeline.transcribe import TranscribeOptions
+from clipguard.text import to_simplified
 
 runner = CliRunner()
 
@@ -174,6 +175,6 @@ def test_concurrent_first_runs_assemble_one_verified_model(tmp_path):
     assert len(set(paths)) == 1
     model_dir = Path(paths[0])
     assert (model_dir / "model.bin").stat().st_size == asr_model.BASE_SIZE
-    assert asr_model.sha256_hex(model_dir / "model.bin") == asr_model.BASE_SHA256
+    assert sha256_file(model_dir / "model.bin") == asr_model.BASE_SHA256
     leftovers = [p for p in model_dir.parent.iterdir() if p != model_dir]
     assert leftovers == [], "temporary assembly dirs must be cleaned up"

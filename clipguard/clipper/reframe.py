@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from clipguard.pipeline.media import iter_video_frames
+from clipguard.media import iter_video_frames
 
 SAMPLE_FPS = 2.0
 DETECT_WIDTH = 320

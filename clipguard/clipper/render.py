@@ -26,7 +26,7 @@ from clipguard.clipper.captions import Overlay, caption_lines, load_font, text_i
 from clipguard.clipper.reframe import Track, subject_track
 from clipguard.errors import MediaError, UsageError
 from clipguard.models import ClipPlan, Segment
-from clipguard.pipeline.writers import atomic_path, srt_text, write_text
+from clipguard.writers import atomic_path, srt_text, write_text
 
 log = logging.getLogger(__name__)
 

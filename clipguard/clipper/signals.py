@@ -22,8 +22,8 @@ import numpy as np
 from clipguard.compliance_rules.packs import parse_pack
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.errors import MediaError
+from clipguard.media import ENVELOPE_HOP, AudioStats, iter_audio, iter_video_frames
 from clipguard.models import Transcript
-from clipguard.pipeline.media import ENVELOPE_HOP, AudioStats, iter_audio, iter_video_frames
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import yaml
 
 from clipguard.compliance_rules.packs import load_pack_file
 from clipguard.errors import RulePackError
-from clipguard.pipeline.writers import write_text
+from clipguard.writers import write_text
 
 
 def allowlist_from_decisions(

@@ -33,11 +33,11 @@ from typing import Any
 
 from clipguard import __version__
 from clipguard.errors import UsageError
+from clipguard.media import MEDIA_SUFFIXES, sha256_file
 from clipguard.pipeline.manifest import Manifest, stage_key
-from clipguard.pipeline.media import MEDIA_SUFFIXES, sha256_file
 from clipguard.pipeline.run import RecordingResult, RunOptions, safe_process
 from clipguard.pipeline.stages import recording_dir
-from clipguard.pipeline.writers import ensure_dir, write_json, write_text
+from clipguard.writers import ensure_dir, write_json, write_text
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from clipguard import __version__
-from clipguard.pipeline.writers import read_json, write_json
+from clipguard.writers import read_json, write_json
 
 MANIFEST = "manifest.json"
 

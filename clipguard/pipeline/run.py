@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clipguard.asr.transcribe import ProgressFn, TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
@@ -27,7 +28,6 @@ from clipguard.pipeline.stages import (
     stage_transcribe,
     write_recording_report,
 )
-from clipguard.pipeline.transcribe import ProgressFn, TranscribeOptions
 
 log = logging.getLogger(__name__)
 

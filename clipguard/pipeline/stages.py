@@ -13,21 +13,21 @@ from pathlib import Path
 
 import numpy as np
 
-from clipguard.clipper.highlights import HighlightOptions
-from clipguard.clipper.render import RenderOptions
-from clipguard.compliance_rules.scanner import Scanner
-from clipguard.errors import MediaError, SilentMediaError
-from clipguard.models import ClipPlan, Finding, Highlight, Transcript
-from clipguard.pipeline.manifest import Manifest, stage_key
-from clipguard.pipeline.media import ENVELOPE_HOP, SILENCE_DBFS, AudioStats, probe, sha256_file
-from clipguard.pipeline.transcribe import (
+from clipguard.asr.transcribe import (
     ProgressFn,
     TranscribeOptions,
     cache_key,
     load_cached,
     transcribe,
 )
-from clipguard.pipeline.writers import (
+from clipguard.clipper.highlights import HighlightOptions
+from clipguard.clipper.render import RenderOptions
+from clipguard.compliance_rules.scanner import Scanner
+from clipguard.errors import MediaError, SilentMediaError
+from clipguard.media import ENVELOPE_HOP, SILENCE_DBFS, AudioStats, probe, sha256_file
+from clipguard.models import ClipPlan, Finding, Highlight, Transcript
+from clipguard.pipeline.manifest import Manifest, stage_key
+from clipguard.writers import (
     atomic_path,
     ensure_dir,
     read_json,

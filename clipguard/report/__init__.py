@@ -17,8 +17,8 @@ from typing import Any
 
 from clipguard import __version__
 from clipguard.errors import UsageError
-from clipguard.pipeline.writers import atomic_path, write_text
 from clipguard.report.font import font_face_css
+from clipguard.writers import atomic_path, write_text
 
 log = logging.getLogger(__name__)
 

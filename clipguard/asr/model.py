@@ -76,14 +76,6 @@ def _assemble_base(dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def sha256_hex(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _is_complete(path: Path) -> bool:
     model = path / "model.bin"
     return (

@@ -1,0 +1,90 @@
+"""The text a rule engine scans: one string with word timings and sentence bounds.
+
+Speech (a transcript), screen text and chat all become a ``Document``; matchers work
+on its normalized views and report character offsets, and only the finding step
+turns offsets back into seconds.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from clipguard.models import Transcript, Word
+from clipguard.text import Normalized, normalize
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One match, before it becomes a timed finding."""
+
+    rule: int  # index into the scanner's rule list
+    start: int  # original character offsets, end exclusive
+    end: int
+    cstart: int  # compact-view offsets, end exclusive
+    cend: int
+    matched: str
+    kind: str  # literal | latin | pinyin | pinyin_fuzzy | near | token | regex ...
+
+
+@dataclass
+class Document:
+    """Text as one string; ``word_starts`` gives each word's first offset, so any
+    character is timed by a binary search instead of a per-character table."""
+
+    text: str
+    word_starts: list[int]
+    words: list[Word]
+    segments: list[tuple[int, int]]
+    norm: Normalized = field(init=False)
+    _starts: list[int] | None = field(default=None, init=False)
+    token_cache: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.norm = normalize(self.text)
+
+    @classmethod
+    def from_transcript(cls, transcript: Transcript) -> Document:
+        parts: list[str] = []
+        word_starts: list[int] = []
+        words: list[Word] = []
+        segments: list[tuple[int, int]] = []
+        pos = 0
+        for seg in transcript.segments:
+            start = pos
+            for w in seg.words or (Word(seg.start, seg.end, seg.text),):
+                parts.append(w.word)
+                word_starts.append(pos)
+                words.append(w)
+                pos += len(w.word)
+            segments.append((start, pos))
+            parts.append("\n")  # belongs to no word; never inside a compact-view match
+            pos += 1
+        return cls("".join(parts), word_starts, words, segments)
+
+    @classmethod
+    def from_text(cls, text: str) -> Document:
+        # no audio: "times" are character offsets, so spans stay distinct and ordered
+        words = [Word(float(i), float(i + 1), c) for i, c in enumerate(text)]
+        return cls(text, list(range(len(text))), words, [(0, len(text))])
+
+    def word_at(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.word_starts, pos) - 1)
+
+    def segment_of(self, pos: int) -> tuple[int, int]:
+        if self._starts is None:
+            self._starts = [s for s, _ in self.segments]
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i >= 0 and self.segments[i][0] <= pos < self.segments[i][1]:
+            return self.segments[i]
+        return 0, len(self.text)
+
+    def hit(self, rule: int, cs: int, ce: int, matched: str, kind: str) -> Hit:
+        """A hit from compact-view offsets (``ce`` exclusive)."""
+        origin = self.norm.compact.origin
+        return Hit(rule, int(origin[cs]), int(origin[ce - 1]) + 1, cs, ce, matched, kind)
+
+    def compact_from_spaced(self, s: int, e: int) -> tuple[int, int]:
+        """Compact-view offsets of a spaced-view span."""
+        s2c = self.norm.spaced_to_compact
+        return int(s2c[s]), int(s2c[e - 1]) + 1

@@ -1,0 +1,41 @@
+"""``patterns``: regular expressions, on the compact view when they contain Han
+characters (so spaces between characters cannot break them), else on the spaced view."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from clipguard.compliance_rules.document import Document, Hit
+from clipguard.compliance_rules.matchers.base import CompileContext, register
+from clipguard.compliance_rules.packs import Rule
+from clipguard.text import has_han
+
+
+class RegexMatcher:
+    def __init__(self, patterns: list[tuple[int, re.Pattern[str], bool]]) -> None:
+        self.patterns = patterns
+
+    def hits(self, doc: Document) -> Iterator[Hit]:
+        norm = doc.norm
+        for rule, rx, on_compact in self.patterns:
+            view = norm.compact if on_compact else norm.spaced
+            for m in rx.finditer(view.text):
+                if m.end() <= m.start():
+                    continue
+                if on_compact:
+                    cs, ce = m.start(), m.end()
+                else:
+                    cs, ce = doc.compact_from_spaced(m.start(), m.end())
+                if ce > cs:
+                    yield doc.hit(rule, cs, ce, m.group(0).strip(), "regex")
+
+
+@register("patterns")
+def compile_regex(rules: Sequence[Rule], context: CompileContext) -> RegexMatcher | None:
+    patterns = [
+        (i, re.compile(pat, re.IGNORECASE), has_han(pat))
+        for i, rule in enumerate(rules)
+        for pat in rule.patterns
+    ]
+    return RegexMatcher(patterns) if patterns else None
