@@ -72,31 +72,3 @@ def synthetic_video(
         check=True,
     )
     return dest
-
-
-def concat_media(sources: list[Path], dest: Path) -> Path:
-    """Join recordings end to end with ffmpeg's concat demuxer (no re-encode)."""
-    import subprocess
-
-    listing = dest.with_suffix(".txt")
-    listing.write_text("".join(f"file '{Path(s).resolve()}'\n" for s in sources))
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(listing),
-            "-c",
-            "copy",
-            str(dest),
-        ],
-        check=True,
-    )
-    listing.unlink()
-    return dest

@@ -42,8 +42,8 @@ def main() -> None:
                 files, tmp / f"out{workers}", BatchOptions(run=options, workers=workers)
             )
             wall = time.perf_counter() - t0
-            audio = sum(r.get("duration", 0) for r in report.results.values())
-            ok = sum(r["status"] == "ok" for r in report.results.values())
+            audio = sum(r.duration for r in report.results.values())
+            ok = sum(r.status in ("ok", "review") for r in report.results.values())
             rows.append(
                 [
                     workers,

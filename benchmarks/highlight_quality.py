@@ -21,6 +21,7 @@ from clipguard.clipper.signals import scan_keyframes
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
+from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_highlights, stage_scan, stage_transcribe
 
 OPTS = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures are 28-50 s long
@@ -32,13 +33,14 @@ def quality(tmp: Path) -> list[list[object]]:
     for name, top in (("shop_zh", 2), ("review_en", 1)):
         media = FIXTURES / f"{name}.mp4"
         truth = load_truth(FIXTURES / f"{name}.truth.json")
-        out = tmp / name
+        out = RecordingLayout(tmp / name)
         transcript, _ = stage_transcribe(media, out, TranscribeOptions(hotwords=scanner.hotwords()))
         findings = stage_scan(transcript, out, scanner)
         t0 = time.perf_counter()
-        hs, cuts, _ = stage_highlights(
+        result = stage_highlights(
             media, transcript, findings, out, OPTS, FIXTURES / f"{name}.chat.jsonl"
         )
+        hs, cuts = list(result.highlights), list(result.cuts)
         secs = time.perf_counter() - t0
         hype = [s for s in truth["segments"] if s["style"] == "hype"]
         bad = [s for s in truth["segments"] if s["violations"]]

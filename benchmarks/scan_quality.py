@@ -13,6 +13,7 @@ from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, score_findings
+from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_transcribe
 
 
@@ -25,7 +26,9 @@ def main() -> None:
             media = FIXTURES / f"{name}.mp4"
             truth = load_truth(FIXTURES / f"{name}.truth.json")
             transcript, _ = stage_transcribe(
-                media, Path(tmp) / name, TranscribeOptions(hotwords=scanner.hotwords())
+                media,
+                RecordingLayout(Path(tmp) / name),
+                TranscribeOptions(hotwords=scanner.hotwords()),
             )
             findings = scanner.scan(transcript)
             score = score_findings(truth, [f.to_dict() for f in findings])

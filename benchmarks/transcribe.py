@@ -17,12 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import FIXTURES, concat_media, machine, table
+from _common import FIXTURES, machine, table
 
 from clipguard.asr.model import load_model
 from clipguard.asr.transcribe import TranscribeOptions, transcribe
 from clipguard.compliance_rules.scanner import default_hotwords
-from clipguard.evaluation import cer, load_truth, sentences_kept
+from clipguard.evaluation import cer, concat_recordings, load_truth, sentences_kept
 
 
 def row(path: Path, truth_path: Path | None, copies: int, opts: TranscribeOptions) -> list:
@@ -62,7 +62,7 @@ def main() -> None:
     load_s = time.perf_counter() - t0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        dense = concat_media([FIXTURES / "dev_zh.mp4"] * 3, Path(tmp) / "dev_zh_x3.mp4")
+        dense = concat_recordings([FIXTURES / "dev_zh.mp4"] * 3, Path(tmp) / "dev_zh_x3.mp4")
         inputs = [
             (FIXTURES / "dev_zh.mp4", FIXTURES / "dev_zh.truth.json", 1),
             (FIXTURES / "shop_zh.mp4", FIXTURES / "shop_zh.truth.json", 1),

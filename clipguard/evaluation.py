@@ -101,3 +101,21 @@ def score_findings(truth: dict[str, Any], findings: list[dict[str, Any]]) -> Sca
         if not seg["violations"] and not seg.get("ambiguous") and inside:
             fp.append(seg["index"])
     return ScanScore(planted, found, fp, missed)
+
+
+def concat_recordings(sources: list[Path], dest: Path) -> Path:
+    """Join recordings end to end with ffmpeg's concat demuxer (no re-encode): long
+    test inputs whose truth is known for every copy."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    listing = Path(dest).with_suffix(".txt")
+    listing.write_text("".join(f"file '{Path(s).resolve()}'\n" for s in sources))
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "concat"]
+    cmd += ["-safe", "0", "-i", str(listing), "-c", "copy", str(dest)]
+    try:
+        subprocess.run(cmd, check=True)
+    finally:
+        listing.unlink(missing_ok=True)
+    return Path(dest)

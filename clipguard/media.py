@@ -104,7 +104,7 @@ def _readable_end(container: av.container.InputContainer, stream: av.stream.Stre
     return last
 
 
-def probe(path: Path, *, need_audio: bool = True, allow_partial: bool = False) -> MediaInfo:
+def probe(path: Path, *, allow_partial: bool = False) -> MediaInfo:
     """Describe a recording and fail early, with one clear line, on what cannot be used."""
     path = Path(path)
     with _open(path) as container:
@@ -112,7 +112,7 @@ def probe(path: Path, *, need_audio: bool = True, allow_partial: bool = False) -
         video = container.streams.video[0] if container.streams.video else None
         if audio is None and video is None:
             raise MediaError(f"{path}: no audio or video stream")
-        if need_audio and audio is None:
+        if audio is None:
             raise MediaError(f"{path}: has no audio stream, so there is nothing to transcribe")
         duration = container.duration / av.time_base if container.duration else 0.0
         width = height = 0
@@ -240,3 +240,18 @@ def iter_video_frames(path: Path, start: float, end: float) -> Iterator[av.Video
             if frame.time >= end:
                 break
             yield frame
+
+
+def iter_keyframes(path: Path) -> Iterator[av.VideoFrame]:
+    """Keyframes only (``skip_frame='NONKEY'``): a whole hour of video in seconds."""
+    path = Path(path)
+    with _open(path) as container:
+        if not container.streams.video:
+            return
+        stream = container.streams.video[0]
+        stream.codec_context.skip_frame = "NONKEY"
+        stream.thread_type = "AUTO"
+        try:
+            yield from container.decode(stream)
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"{path}: cannot read video: {_reason(exc)}") from None

@@ -2,12 +2,13 @@
 
 Every stage result is a frozen dataclass with ``to_dict``/``from_dict`` so it can be
 written to disk and a later stage (or a re-run) can start from the file alone.
-Field names follow ``SPEC.md``; extra fields are additive.
+Field names follow ``docs/SPEC.md`` (the output contract); extra fields are additive.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -297,7 +298,7 @@ class ClipPlan:
     """One clip to render: where it comes from and how it is framed."""
 
     index: int
-    source: str
+    source: Path
     start: float
     end: float
     score: float
@@ -315,3 +316,37 @@ class ClipPlan:
     @property
     def name(self) -> str:
         return f"clip_{self.index:02d}"
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A rendered clip as ``clips.json`` lists it; ``path`` is relative to the
+    recording's folder, ``highlight`` is the window it came from and the gate's word."""
+
+    path: str
+    start: float
+    end: float
+    score: float
+    width: int
+    height: int
+    srt: str = ""
+    cover: str = ""
+    reframe: str = ""
+    reasons: dict[str, float] = field(default_factory=dict)
+    highlight: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(start=round(self.start, 3), end=round(self.end, 3), score=round(self.score, 4))
+        d["duration"] = round(self.duration, 3)
+        d["reasons"] = {k: round(v, 4) for k, v in self.reasons.items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Clip:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)

@@ -1,4 +1,9 @@
-"""Progress display chosen by the CLI; library code only calls a callback."""
+"""Progress display chosen by the CLI; library code only calls a callback.
+
+Bars appear on a terminal only: in batch/cron, ``--quiet`` or ``--json`` mode nothing
+is drawn. The bar names the stage that runs (transcribe, scan, highlights, clips,
+report), so a long first step does not look like a hang.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +11,43 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-ProgressFn = Callable[[float, float], None]
+ProgressFn = Callable[..., None]  # (done, total[, stage])
 
 
-@contextlib.contextmanager
-def progress_bar(description: str, enabled: bool) -> Iterator[ProgressFn | None]:
-    """A rich bar with ETA on a TTY; nothing in batch, --quiet or --json mode."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
+def _columns() -> tuple:
     from rich.progress import (
         BarColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
-    with Progress(
+    return (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=1.0)
+    )
 
-        def update(done: float, total: float) -> None:
-            bar.update(task, completed=done, total=max(total, 1e-9))
+
+@contextlib.contextmanager
+def progress_bar(
+    description: str, enabled: bool, total: float = 1.0
+) -> Iterator[ProgressFn | None]:
+    """A rich bar with ETA on a TTY; ``update(done, total, stage="")``."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(*_columns(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+
+        def update(done: float, total: float, stage: str = "") -> None:
+            label = f"{description} · {stage}" if stage else description
+            bar.update(task, completed=done, total=max(total, 1e-9), description=label)
 
         yield update

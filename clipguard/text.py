@@ -122,7 +122,6 @@ class PinyinView:
 
 @dataclass
 class Normalized:
-    original: str
     spaced: View
     compact: View
     spaced_to_compact: np.ndarray  # compact index of each spaced character
@@ -164,7 +163,7 @@ def normalize(text: str) -> Normalized:
     spaced = View(_text(sp_codes), sp_origin)
     compact = View(_text(sp_codes[~sp_space]), sp_origin[~sp_space])
     s2c = np.cumsum(~sp_space) - (~sp_space)
-    return Normalized(text, spaced, compact, s2c)
+    return Normalized(spaced, compact, s2c)
 
 
 def build_pinyin(compact: str, fuzzy_sounds: bool) -> PinyinView:

@@ -118,10 +118,8 @@ def vtt_text(segments: Iterable[Segment], offset: float = 0.0) -> str:
     return "\n".join(blocks)
 
 
-def write_transcript(out_dir: Path, transcript: Transcript) -> dict[str, Path]:
+def write_transcript(transcript: Transcript, json_path: Path, srt: Path, vtt: Path) -> None:
     """Write the JSON, SRT and VTT forms of a transcript (one writer set, one place)."""
-    return {
-        "json": write_json(out_dir / "transcript.json", transcript.to_dict()),
-        "srt": write_text(out_dir / "transcript.srt", srt_text(transcript.segments)),
-        "vtt": write_text(out_dir / "transcript.vtt", vtt_text(transcript.segments)),
-    }
+    write_json(json_path, transcript.to_dict())
+    write_text(srt, srt_text(transcript.segments))
+    write_text(vtt, vtt_text(transcript.segments))

@@ -29,13 +29,14 @@ def transcripts(fixtures: Path, out_root: Path) -> dict:
     """Transcribe the fixtures once with the default model; other tests build on these."""
     from clipguard.asr.transcribe import TranscribeOptions
     from clipguard.compliance_rules.scanner import default_hotwords
-    from clipguard.pipeline.stages import recording_dir, stage_transcribe
+    from clipguard.pipeline.layout import RecordingLayout
+    from clipguard.pipeline.stages import stage_transcribe
 
     result = {}
     for name in ("shop_zh", "review_en", "dev_zh"):
         media = fixtures / f"{name}.mp4"
         # the CLI's defaults (rule vocabulary as prompt), so CLI tests reuse this cache
         options = TranscribeOptions(hotwords=default_hotwords())
-        transcript, _ = stage_transcribe(media, recording_dir(out_root, media), options)
+        transcript, _ = stage_transcribe(media, RecordingLayout.of(out_root, media), options)
         result[name] = transcript
     return result

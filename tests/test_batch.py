@@ -118,7 +118,7 @@ def test_process_pool_executor(dask_batch, fixtures):
     files = [fixtures / "review_en.mp4", fixtures / "bad" / "not_media.mp4"]
     report = run_batch(files, out, BatchOptions(run=QUICK, workers=2))
     assert report.executor == "processes x2"
-    assert sorted(r["status"] for r in report.results.values()) == ["failed", "skipped"]
+    assert sorted(r.status for r in report.results.values()) == ["failed", "skipped"]
 
 
 def test_locked_recording_is_not_processed_twice(dask_batch, fixtures):
@@ -126,7 +126,7 @@ def test_locked_recording_is_not_processed_twice(dask_batch, fixtures):
     with recording_lock(out / "review_en") as held:
         assert held
         r = process_one(str(fixtures / "review_en.mp4"), str(out), QUICK)
-    assert r["status"] == "busy"
+    assert r.status == "busy"
 
 
 def test_kill_mid_batch_then_resume(fixtures, tmp_path):

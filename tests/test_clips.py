@@ -15,7 +15,8 @@ from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
-from clipguard.pipeline.stages import recording_dir, stage_clips, stage_highlights, stage_scan
+from clipguard.pipeline.layout import RecordingLayout
+from clipguard.pipeline.stages import stage_clips, stage_highlights, stage_scan
 
 SHORT = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures last 28-50 s
 
@@ -27,31 +28,27 @@ def scanner():
 
 def _highlights(name, transcripts, out_root, fixtures, scanner, opts=SHORT):
     media = fixtures / f"{name}.mp4"
-    out_dir = recording_dir(out_root, media)
-    findings = stage_scan(transcripts[name], out_dir, scanner)
-    hs, cuts, signals = stage_highlights(
-        media, transcripts[name], findings, out_dir, opts, fixtures / f"{name}.chat.jsonl"
+    layout = RecordingLayout.of(out_root, media)
+    findings = stage_scan(transcripts[name], layout, scanner)
+    result = stage_highlights(
+        media, transcripts[name], findings, layout, opts, fixtures / f"{name}.chat.jsonl"
     )
-    return media, out_dir, hs, cuts, signals
+    return media, layout, result
 
 
 @pytest.fixture(scope="module")
 def shop_clips(transcripts, out_root, fixtures, scanner):
-    media, out_dir, hs, cuts, signals = _highlights(
-        "shop_zh", transcripts, out_root, fixtures, scanner
-    )
+    media, layout, result = _highlights("shop_zh", transcripts, out_root, fixtures, scanner)
     clips = stage_clips(
         media,
         transcripts["shop_zh"],
-        hs,
-        cuts,
-        signals,
-        out_dir,
+        result,
+        layout,
         3,
         RenderOptions(promo_text="明晚8点 直播间见"),
         max_seconds=SHORT.max_seconds,
     )
-    return out_dir, hs, clips
+    return layout.root, list(result.highlights), [c.to_dict() for c in clips]
 
 
 def _hype(truth):
@@ -60,7 +57,7 @@ def _hype(truth):
 
 def test_top_highlights_hit_hype_sentences(transcripts, out_root, fixtures, scanner):
     for name, top in (("shop_zh", 2), ("review_en", 1)):
-        _, _, hs, _, _ = _highlights(name, transcripts, out_root, fixtures, scanner)
+        hs = list(_highlights(name, transcripts, out_root, fixtures, scanner)[2].highlights)
         hype = _hype(load_truth(fixtures / f"{name}.truth.json"))
         for h in hs[:top]:
             assert any(overlaps(h.start, h.end, s["start"], s["end"]) for s in hype), (name, h)
@@ -146,12 +143,14 @@ def test_captions_and_promo_are_burned_in(shop_clips):
 
 
 def test_square_aspect_and_review_clip(transcripts, out_root, fixtures, scanner, tmp_path):
-    media, _, hs, cuts, signals = _highlights("review_en", transcripts, out_root, fixtures, scanner)
+    media, _, result = _highlights("review_en", transcripts, out_root, fixtures, scanner)
+    layout = RecordingLayout(tmp_path / "review_en")
     clips = stage_clips(
-        media, transcripts["review_en"], hs, cuts, signals, tmp_path, 1, RenderOptions(aspect="1:1")
+        media, transcripts["review_en"], result, layout, 1, RenderOptions(aspect="1:1")
     )
+    clips = [c.to_dict() for c in clips]
     assert len(clips) == 1
-    with av.open(str(tmp_path / clips[0]["path"])) as container:
+    with av.open(str(layout.root / clips[0]["path"])) as container:
         v = container.streams.video[0]
         assert (v.codec_context.width, v.codec_context.height) == (1080, 1080)
     hype = _hype(load_truth(fixtures / "review_en.truth.json"))[0]

@@ -7,7 +7,6 @@ sentences; three copies of a fixture joined end to end; silence and music)."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import av
@@ -16,10 +15,17 @@ import pytest
 
 from clipguard.asr import coverage
 from clipguard.asr.transcribe import TranscribeOptions, transcribe
-from clipguard.evaluation import heard_in, kept_fraction, load_truth, sentences_kept
+from clipguard.evaluation import (
+    concat_recordings,
+    heard_in,
+    kept_fraction,
+    load_truth,
+    sentences_kept,
+)
 from clipguard.media import SAMPLE_RATE
 from clipguard.models import Coverage, Gap, Transcript
-from clipguard.pipeline.stages import recording_dir, stage_transcribe
+from clipguard.pipeline.layout import RecordingLayout
+from clipguard.pipeline.stages import stage_transcribe
 
 # --- the gap logic on synthetic spans -------------------------------------------------
 
@@ -111,11 +117,11 @@ def test_dev_set_is_heard_completely(transcripts, fixtures, out_root):
     assert t.coverage.gaps == ()
     assert t.coverage.speech_seconds > 150  # it is dense speech, all of it detected
     data = json.loads(
-        (recording_dir(out_root, fixtures / "dev_zh.mp4") / "transcript.json").read_text()
+        (RecordingLayout.of(out_root, fixtures / "dev_zh.mp4").transcript).read_text()
     )
     assert data["coverage"]["ratio"] >= 0.99 and data["coverage"]["gaps"] == []
     manifest = json.loads(
-        (recording_dir(out_root, fixtures / "dev_zh.mp4") / "manifest.json").read_text()
+        (RecordingLayout.of(out_root, fixtures / "dev_zh.mp4").manifest).read_text()
     )
     assert manifest["stages"]["transcribe"]["coverage"] >= 0.99
     # re-decoding never duplicates text where two decodes overlap
@@ -125,34 +131,8 @@ def test_dev_set_is_heard_completely(transcripts, fixtures, out_root):
         assert not (a.word == b.word and abs(a.start - b.start) < 0.05), (a, b)
 
 
-def _concat(sources: list[Path], dest: Path) -> Path:
-    import imageio_ffmpeg
-
-    listing = dest.with_suffix(".txt")
-    listing.write_text("".join(f"file '{s.resolve()}'\n" for s in sources))
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(listing),
-            "-c",
-            "copy",
-            str(dest),
-        ],
-        check=True,
-    )
-    return dest
-
-
 def test_three_copies_each_keep_their_words(fixtures, tmp_path, transcripts):
-    media = _concat([fixtures / "shop_zh.mp4"] * 3, tmp_path / "shop_x3.mp4")
+    media = concat_recordings([fixtures / "shop_zh.mp4"] * 3, tmp_path / "shop_x3.mp4")
     options = TranscribeOptions(hotwords=transcripts["shop_zh"].options.get("hotwords"))
     t = transcribe(media, options)
     truth = load_truth(fixtures / "shop_zh.truth.json")
@@ -219,7 +199,7 @@ def test_no_speech_means_no_gaps_and_no_retries(kind, fixtures, tmp_path):
         media = _write_audio(tmp_path / "music.wav", _music(20.0))
     out_dir = tmp_path / "out"
     try:
-        t, _ = stage_transcribe(media, out_dir, TranscribeOptions())
+        t, _ = stage_transcribe(media, RecordingLayout(out_dir), TranscribeOptions())
     except Exception as exc:  # silence is reported as silent (exit 2) after writing
         assert kind == "silence", exc
         t = Transcript.from_dict(json.loads((out_dir / "transcript.json").read_text()))

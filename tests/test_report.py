@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
-from clipguard.pipeline.stages import recording_dir, stage_scan, write_recording_report
+from clipguard.pipeline.layout import RecordingLayout
+from clipguard.pipeline.stages import stage_report, stage_scan
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
@@ -27,22 +32,27 @@ ARGS = [
 @pytest.fixture(scope="module")
 def report(transcripts, out_root, fixtures):
     transcript = transcripts["shop_zh"]
-    out_dir = recording_dir(out_root, fixtures / "shop_zh.mp4")
-    findings = stage_scan(transcript, out_dir, Scanner(resolve_packs(None)))
-    path = write_recording_report(out_dir, transcript)
+    layout = RecordingLayout.of(out_root, fixtures / "shop_zh.mp4")
+    findings = stage_scan(transcript, layout, Scanner(resolve_packs(None)))
+    path = stage_report(layout, transcript, "absolute")
     return path, findings
 
 
 @pytest.fixture(scope="module")
-def page():
+def pw():
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM, "Debian's chromium is required (./scripts/test installs it)"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(accept_downloads=True)
-        yield context.new_page()
-        browser.close()
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def page(pw):
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    context = browser.new_context(accept_downloads=True)
+    yield context.new_page()
+    browser.close()
 
 
 def test_report_is_self_contained(report):
@@ -91,3 +101,73 @@ def test_report_filters_and_exports_decisions(report, page, tmp_path):
     data = json.loads(saved.read_text(encoding="utf-8"))
     assert sorted(d["decision"] for d in data["decisions"]) == ["confirmed", "false_positive"]
     assert all("rule_id" in d and "start" in d for d in data["decisions"])
+
+
+FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+@pytest.fixture(scope="module")
+def bare_page(pw, tmp_path_factory):
+    """Chromium that sees no system font at all (a private fontconfig listing an empty
+    folder), like a server or a fresh VM without CJK fonts."""
+    root = tmp_path_factory.mktemp("fontconfig")
+    (root / "fonts").mkdir()
+    # one Latin face only (chromium will not start with no font at all); DejaVu or
+    # Liberation come with Debian's chromium, and neither has a single CJK glyph
+    latin = sorted(Path("/usr/share/fonts").rglob("*.ttf"))
+    latin = [f for f in latin if "dejavu" in str(f).lower() or "liberation" in str(f).lower()]
+    assert latin, "a Latin system font (fonts-dejavu or fonts-liberation) is expected"
+    (root / "fonts" / latin[0].name).symlink_to(latin[0])
+    conf = root / "fonts.conf"
+    conf.write_text(FONTCONFIG.format(fonts=root / "fonts", cache=root / "cache"))
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf), "FONTCONFIG_PATH": str(root)}
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, env=env)
+    yield browser.new_context().new_page()
+    browser.close()
+
+
+def _ink(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.int16)
+
+
+def test_chinese_renders_in_the_embedded_face_without_system_fonts(report, bare_page):
+    path, findings = report
+    html = path.read_text(encoding="utf-8")
+    assert "@font-face" in html and "data:font/woff2;base64," in html
+    font_bytes = len(html.split("data:font/woff2;base64,")[1].split(")")[0]) * 3 // 4
+    assert font_bytes < 300_000, f"embedded font is {font_bytes} bytes"
+    page = bare_page
+    page.goto(path.as_uri())
+    page.evaluate("document.fonts.ready")
+    said = findings[0].text
+    assert page.evaluate(f"document.fonts.check('16px clipguard-cjk', {json.dumps(said)})")
+    # the browser's own account of which font drew a Chinese finding: the embedded one
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".finding .said"})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    assert fonts and all(f["isCustomFont"] for f in fonts), fonts
+    assert any("CJK SC" in f["familyName"] for f in fonts), fonts
+    # pixels: the page's Chinese against characters that no font here has (tofu)
+    page.evaluate(
+        """([said]) => {
+          for (const [id, text] of [["real", said], ["missing", "\\u{2A6D6}".repeat([...said].length)]]) {
+            const s = document.createElement("span"); s.id = id; s.textContent = text;
+            s.style.cssText = "font:32px clipguard-cjk;position:fixed;left:0;top:" + (id === "real" ? 0 : 60) + "px;background:#fff;color:#000";
+            document.body.appendChild(s);
+          }
+        }""",
+        [said],
+    )
+    real = _ink(page.locator("#real").screenshot())
+    missing = _ink(page.locator("#missing").screenshot())
+    assert (real < 128).mean() > 0.05, "the Chinese text must draw glyphs"
+    h, w = min(real.shape[0], missing.shape[0]), min(real.shape[1], missing.shape[1])
+    assert np.abs(real[:h, :w] - missing[:h, :w]).mean() > 10, "real glyphs must differ from tofu"

@@ -55,9 +55,13 @@ def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixt
     assert {k: v["status"] for k, v in m1["stages"].items()} == {
         "transcribe": "ok",
         "scan": "ok",
+        "signals": "ok",
         "highlights": "ok",
         "clips": "ok",
+        "report": "ok",
     }
+    assert rec["coverage"] >= 0.99 and rec["status"] == "ok"
+    assert rec["top"] and rec["top"][0]["severity"] == "block"
     assert all("seconds" in v for v in m1["stages"].values())
 
     # only the rules change: transcription is reused, the scan runs again
@@ -93,3 +97,29 @@ def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixt
     assert all(not (c["start"] < f["end"] and c["end"] > f["start"]) for c in clips for f in mil)
     report = (out_dir / "report.html").read_text(encoding="utf-8")
     assert "military_secrets" in report and "clip_01" in report
+
+
+def test_outputs_get_the_umask_mode_and_bad_input_leaves_nothing(transcripts, fixtures, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "out"
+        result = runner.invoke(
+            app, ["scan", str(fixtures / "shop_zh.mp4"), "--out", str(out), "--fail-on", "never"]
+        )
+        assert result.exit_code == 0, result.output
+        files = [p for p in (out / "shop_zh").rglob("*") if p.is_file()]
+        assert {p.name for p in files} >= {"transcript.json", "findings.json", "report.html"}
+        for p in files:
+            assert stat.S_IMODE(p.stat().st_mode) == 0o644, (p, oct(p.stat().st_mode))
+        # the summary names the worst findings with time, severity, rule and words
+        assert "block" in result.output and "abs." in result.output
+        bad = runner.invoke(
+            app, ["run", str(fixtures / "bad" / "not_media.mp4"), "--out", str(out)]
+        )
+        assert bad.exit_code == 2
+        assert not (out / "not_media").exists(), "a bad input must not leave a folder"
+    finally:
+        os.umask(old)

@@ -18,7 +18,8 @@ from clipguard.cli import app
 from clipguard.compliance_rules.scanner import default_hotwords
 from clipguard.evaluation import cer, load_truth
 from clipguard.media import sha256_file
-from clipguard.pipeline.stages import recording_dir, stage_transcribe
+from clipguard.pipeline.layout import RecordingLayout
+from clipguard.pipeline.stages import stage_transcribe
 from clipguard.text import to_simplified
 
 runner = CliRunner()
@@ -59,7 +60,7 @@ def test_english_transcript(transcripts):
 
 
 def test_outputs_follow_spec(transcripts, out_root, fixtures):
-    out_dir = recording_dir(out_root, fixtures / "shop_zh.mp4")
+    out_dir = RecordingLayout.of(out_root, fixtures / "shop_zh.mp4").root
     data = json.loads((out_dir / "transcript.json").read_text(encoding="utf-8"))
     assert set(data["media"]) >= {"path", "sha256", "duration"}
     assert abs(data["media"]["duration"] - 50.2) < 0.5
@@ -83,14 +84,14 @@ def test_second_run_reuses_cache_without_model(transcripts, out_root, fixtures, 
     monkeypatch.setattr("clipguard.pipeline.stages.transcribe", boom)
     media = fixtures / "shop_zh.mp4"
     options = TranscribeOptions(hotwords=default_hotwords())
-    t, cached = stage_transcribe(media, recording_dir(out_root, media), options)
+    t, cached = stage_transcribe(media, RecordingLayout.of(out_root, media), options)
     assert cached
     assert [(s.start, s.text) for s in t.segments] == [
         (round(s.start, 3), s.text) for s in transcripts["shop_zh"].segments
     ]
     # changing an option that changes the output invalidates the cache
     with pytest.raises(AssertionError):
-        stage_transcribe(media, recording_dir(out_root, media), replace(options, beam_size=2))
+        stage_transcribe(media, RecordingLayout.of(out_root, media), replace(options, beam_size=2))
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from clipguard.asr.coverage import Span
 from clipguard.asr.decode import Decoder, decoded_words, fill_holes, speech_spans
 from clipguard.asr.model import DEFAULT_MODEL, load_model
 from clipguard.asr.sentences import split_sentences, to_segment
-from clipguard.errors import ClipguardError, MediaError
+from clipguard.errors import ClipguardError, MediaError, UsageError
 from clipguard.media import SAMPLE_RATE, AudioStats, iter_audio, probe
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 from clipguard.text import has_han
@@ -64,6 +64,12 @@ class TranscribeOptions:
     initial_prompt: str | None = None
     hotwords: str | None = None
     allow_partial: bool = False
+
+    def __post_init__(self) -> None:
+        if self.beam_size < 1 or self.batch_size < 1:
+            raise UsageError("beam and batch sizes must be at least 1")
+        if self.window_seconds < 60:
+            raise UsageError("window_seconds must be at least 60 (two decoder windows)")
 
     def output_key(self) -> dict[str, Any]:
         """Options that change the transcript (threads and device do not)."""

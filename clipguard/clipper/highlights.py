@@ -20,7 +20,8 @@ from clipguard.clipper.signals import (
     dense_motion,
     robust_unit,
 )
-from clipguard.models import Finding, Highlight, Segment, Transcript, severity_rank
+from clipguard.errors import UsageError
+from clipguard.models import SEVERITIES, Finding, Highlight, Segment, Transcript, severity_rank
 
 GATE_MARGIN = 0.5  # seconds around a finding that also count as the violation
 
@@ -35,12 +36,44 @@ class HighlightOptions:
     refine: bool = True
 
     def __post_init__(self) -> None:
+        from clipguard.clipper.signals import DEFAULT_WEIGHTS
+
+        if self.gate not in SEVERITIES:
+            raise UsageError(f"--gate must be one of {', '.join(SEVERITIES)} (got {self.gate!r})")
+        if self.count < 1:
+            raise UsageError(f"--count must be at least 1 (got {self.count})")
+        if not 0 < self.min_seconds <= self.max_seconds:
+            raise UsageError(
+                f"--min-seconds ({self.min_seconds:g}) must be positive and at most "
+                f"--max-seconds ({self.max_seconds:g})"
+            )
+        unknown = set(self.weights) - set(DEFAULT_WEIGHTS)
+        if unknown:
+            raise UsageError(
+                f"--weights: unknown signal(s) {', '.join(sorted(unknown))} "
+                f"(signals: {', '.join(DEFAULT_WEIGHTS)})"
+            )
         # 4 and 4.0 must give the same cache keys
         object.__setattr__(self, "min_seconds", float(self.min_seconds))
         object.__setattr__(self, "max_seconds", float(self.max_seconds))
 
     def weight(self, name: str, default: float) -> float:
         return float(self.weights.get(name, default))
+
+
+@dataclass(frozen=True)
+class HighlightsResult:
+    """What the highlight stage hands to the clip stage."""
+
+    highlights: tuple[Highlight, ...]
+    cuts: tuple[float, ...]  # scene cuts, seconds
+    signals: dict[str, np.ndarray]  # one array per signal on the GRID
+
+    def score_curve(self) -> np.ndarray | None:
+        """All signals summed: where the peak (the cover frame) of a clip is."""
+        if not self.signals:
+            return None
+        return np.sum(list(self.signals.values()), axis=0)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from PIL import Image
 from clipguard.clipper.captions import Overlay, caption_lines, load_font, text_image, to_overlay
 from clipguard.clipper.reframe import Track, subject_track
 from clipguard.errors import MediaError, UsageError
-from clipguard.models import ClipPlan, Segment
+from clipguard.models import Clip, ClipPlan, Segment
 from clipguard.writers import atomic_path, srt_text, write_text
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,9 @@ class RenderOptions:
     threads: int = 0
     max_fps: float = 30.0
     loudness: bool = True
+
+    def __post_init__(self) -> None:
+        output_size(self.aspect)  # one clear line for an unknown aspect
 
 
 @dataclass
@@ -189,19 +192,19 @@ def _overlays(
     return items
 
 
-def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> dict:
+def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
     """Render one clip (mp4 + srt + jpg cover), each written atomically."""
     W, H = plan.width, plan.height
     out_dir = Path(out_dir)
     mp4, srt, jpg = (out_dir / f"{plan.name}{ext}" for ext in (".mp4", ".srt", ".jpg"))
     try:
-        source = VideoFileClip(plan.source)
+        source = VideoFileClip(str(plan.source))
     except (OSError, KeyError, IndexError) as exc:
         raise MediaError(f"{plan.source}: cannot open video for rendering: {exc}") from None
     try:
         end = min(plan.end, source.duration - 1e-3)
         clip = source.subclipped(plan.start, end)
-        track = subject_track(Path(plan.source), plan.start, end)
+        track = subject_track(plan.source, plan.start, end)
         lines = _caption_lines(plan, opts, W)
         effects = [Reframe((W, H), track), Overlays(_overlays(plan, opts, W, H, lines))]
         if opts.loudness:
@@ -241,16 +244,15 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> dict:
         source.close()
     captions = [Segment(s, e, text) for s, e, text in lines]
     write_text(srt, srt_text(captions))
-    return {
-        "path": str(mp4.relative_to(out_dir.parent)) if out_dir.parent in mp4.parents else str(mp4),
-        "start": round(plan.start, 3),
-        "end": round(plan.end, 3),
-        "duration": round(plan.end - plan.start, 3),
-        "score": round(plan.score, 4),
-        "width": W,
-        "height": H,
-        "srt": srt.name,
-        "cover": jpg.name,
-        "reframe": track.source if track else "blur-pad",
-        "reasons": {k: round(v, 4) for k, v in plan.reasons.items()},
-    }
+    return Clip(
+        path=str(mp4.relative_to(out_dir.parent)) if out_dir.parent in mp4.parents else str(mp4),
+        start=plan.start,
+        end=plan.end,
+        score=plan.score,
+        width=W,
+        height=H,
+        srt=srt.name,
+        cover=jpg.name,
+        reframe=track.source if track else "blur-pad",
+        reasons=dict(plan.reasons),
+    )

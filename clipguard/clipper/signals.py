@@ -15,14 +15,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
-import av
 import cv2
 import numpy as np
 
 from clipguard.compliance_rules.packs import parse_pack
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.errors import MediaError
-from clipguard.media import ENVELOPE_HOP, AudioStats, iter_audio, iter_video_frames
+from clipguard.media import ENVELOPE_HOP, AudioStats, iter_audio, iter_keyframes, iter_video_frames
 from clipguard.models import Transcript
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,12 @@ class SignalContext:
 
 
 class Signal(Protocol):
+    """A plug-in: one array on the GRID. Bump ``version`` when what it computes
+    changes; the stage key includes every signal's version, so cached signals made
+    by older code are never reused (and a new signal invalidates them by itself)."""
+
     name: str
+    version: int
 
     def compute(self, ctx: SignalContext) -> np.ndarray: ...
 
@@ -79,6 +83,7 @@ class Loudness:
     """Speech energy in dB: a streamer shouting "三二一，上链接" is a highlight."""
 
     name = "loudness"
+    version = 1
 
     def compute(self, ctx: SignalContext) -> np.ndarray:
         env = ctx.envelope
@@ -95,6 +100,7 @@ class SpeechRate:
     """Characters (Chinese) or words (other languages) per second: fast talk is excitement."""
 
     name = "speech_rate"
+    version = 1
 
     def compute(self, ctx: SignalContext) -> np.ndarray:
         counts = np.zeros(ctx.bins)
@@ -111,6 +117,7 @@ class HypePhrases:
     """Hype phrases from the transcript, matched with the rule engine (pinyin included)."""
 
     name = "hype"
+    version = 1
     _scanner: Scanner | None = None
 
     @classmethod
@@ -147,37 +154,28 @@ def scan_keyframes(media: Path) -> KeyframeScan:
     cuts: list[float] = []
     prev_small: np.ndarray | None = None
     prev_hist: np.ndarray | None = None
-    try:
-        with av.open(str(media)) as container:
-            if not container.streams.video:
-                return KeyframeScan(np.zeros(0), np.zeros(0), [])
-            stream = container.streams.video[0]
-            stream.codec_context.skip_frame = "NONKEY"
-            stream.thread_type = "AUTO"
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    continue
-                grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1])
-                hist = cv2.calcHist([grey], [0], None, [32], [0, 256]).ravel()
-                hist /= max(1.0, hist.sum())
-                t = float(frame.time)
-                if prev_small is not None and prev_hist is not None:
-                    diff = float(np.mean(np.abs(grey.astype(np.int16) - prev_small))) / 255.0
-                    dist = float(
-                        cv2.compareHist(
-                            prev_hist.astype(np.float32),
-                            hist.astype(np.float32),
-                            cv2.HISTCMP_BHATTACHARYYA,
-                        )
-                    )
-                    if dist > CUT_THRESHOLD:
-                        cuts.append(t)
-                        diff = 0.0  # a cut is not motion
-                    times.append(t)
-                    motion.append(diff)
-                prev_small, prev_hist = grey.astype(np.int16), hist
-    except av.error.FFmpegError as exc:
-        raise MediaError(f"{media}: cannot read video for highlight analysis: {exc}") from None
+    for frame in iter_keyframes(media):
+        if frame.time is None:
+            continue
+        grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1])
+        hist = cv2.calcHist([grey], [0], None, [32], [0, 256]).ravel()
+        hist /= max(1.0, hist.sum())
+        t = float(frame.time)
+        if prev_small is not None and prev_hist is not None:
+            diff = float(np.mean(np.abs(grey.astype(np.int16) - prev_small))) / 255.0
+            dist = float(
+                cv2.compareHist(
+                    prev_hist.astype(np.float32),
+                    hist.astype(np.float32),
+                    cv2.HISTCMP_BHATTACHARYYA,
+                )
+            )
+            if dist > CUT_THRESHOLD:
+                cuts.append(t)
+                diff = 0.0  # a cut is not motion
+            times.append(t)
+            motion.append(diff)
+        prev_small, prev_hist = grey.astype(np.int16), hist
     return KeyframeScan(np.asarray(times), np.asarray(motion), cuts)
 
 
@@ -213,6 +211,7 @@ class Motion:
     """Visual motion from keyframe differences (refined densely for candidates later)."""
 
     name = "motion"
+    version = 1
 
     def compute(self, ctx: SignalContext) -> np.ndarray:
         kf = ctx.keyframes
@@ -232,6 +231,7 @@ class ChatDensity:
     """Messages per second from the stream's chat log: the audience says what is exciting."""
 
     name = "chat"
+    version = 1
 
     def compute(self, ctx: SignalContext) -> np.ndarray:
         counts = np.zeros(ctx.bins)
@@ -280,9 +280,10 @@ def load_chat(path: Path) -> list[tuple[float, str]]:
     return sorted(out)
 
 
-def compute_signals(ctx: SignalContext, names: list[str] | None = None) -> dict[str, np.ndarray]:
-    if ctx.keyframes is None and ctx.media and (names is None or "motion" in names):
+SIGNAL_VERSIONS = {name: sig.version for name, sig in SIGNALS.items()}
+
+
+def compute_signals(ctx: SignalContext) -> dict[str, np.ndarray]:
+    if ctx.keyframes is None and ctx.media:
         ctx.keyframes = scan_keyframes(ctx.media)
-    return {
-        name: sig.compute(ctx) for name, sig in SIGNALS.items() if names is None or name in names
-    }
+    return {name: sig.compute(ctx) for name, sig in SIGNALS.items()}

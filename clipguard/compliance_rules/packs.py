@@ -32,7 +32,16 @@ RULE_FIELDS = {
     "pinyin",
     "word_boundary",
 }
-PACK_FIELDS = {"pack", "version", "description", "language", "source", "rules", "allow"}
+PACK_FIELDS = {
+    "pack",
+    "version",
+    "description",
+    "language",
+    "source",
+    "rules",
+    "allow",
+    "categories",
+}
 
 
 @dataclass(frozen=True)
@@ -78,9 +87,13 @@ class RulePack:
     description: str = ""
     path: str = ""
     allow: tuple[Allow, ...] = field(default_factory=tuple)
+    categories: tuple[tuple[str, str], ...] = ()  # (category id, label shown to reviewers)
 
-    def header(self) -> dict[str, str]:
-        return {"pack": self.name, "version": self.version}
+    def header(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"pack": self.name, "version": self.version}
+        if self.categories:
+            out["categories"] = dict(self.categories)
+        return out
 
 
 class _Ctx:
@@ -267,7 +280,11 @@ def parse_pack(text: str, path: str) -> RulePack:
     if not rules and not allow:
         raise ctx.fail(root, "rules", "a pack needs rules or an allow list")
     desc = _scalar(ctx, m["description"][1], "description") if "description" in m else ""
-    return RulePack(name, version, tuple(rules), desc, path, tuple(allow))
+    categories: list[tuple[str, str]] = []
+    if "categories" in m:
+        for key, (_, vnode) in _mapping(ctx, m["categories"][1], "categories").items():
+            categories.append((key, _scalar(ctx, vnode, f"categories.{key}")))
+    return RulePack(name, version, tuple(rules), desc, path, tuple(allow), tuple(categories))
 
 
 def load_pack_file(path: Path) -> RulePack:

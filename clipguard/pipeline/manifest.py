@@ -1,23 +1,27 @@
 """Per-recording manifest: what ran, with which inputs and options, and how it went.
 
-Each stage records a key (a hash of everything its output depends on). A re-run skips
-a stage whose key is unchanged and whose output files still exist, which is what
-makes ``run`` and ``batch`` resumable after a crash or a kill.
+One skip rule for every stage: a stage whose recorded key (a hash of everything its
+output depends on, each signal's and matcher's own version included) is unchanged,
+and whose output files still exist and load, is not run again. That is what makes
+``run`` and ``batch`` resumable after a crash or a kill.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from clipguard import __version__
 from clipguard.writers import read_json, write_json
 
-MANIFEST = "manifest.json"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def stage_key(*parts: Any) -> str:
@@ -31,21 +35,29 @@ class Manifest:
     data: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, out_dir: Path) -> Manifest:
-        path = Path(out_dir) / MANIFEST
+    def load(cls, path: Path) -> Manifest:
         try:
             data = read_json(path)
         except (OSError, ValueError):
             data = {}
         data.setdefault("stages", {})
         data["tool"] = {"name": "clipguard", "version": __version__}
-        return cls(path, data)
+        return cls(Path(path), data)
 
-    def is_done(self, stage: str, key: str, outputs: list[Path] | None = None) -> bool:
+    def reuse(self, stage: str, key: str, outputs: list[Path], load: Callable[[], T]) -> T | None:
+        """The stage's earlier result when its key is unchanged and its outputs load."""
         st = self.data["stages"].get(stage, {})
         if st.get("status") != "ok" or st.get("key") != key:
-            return False
-        return all(Path(p).exists() for p in outputs or [])
+            return None
+        if not all(Path(p).exists() for p in outputs):
+            return None
+        try:
+            value = load()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.info("%s: cached output unreadable (%s); running it again", stage, exc)
+            return None
+        self.record(stage, "ok", key=key, seconds=0.0, **{**_extra(st), "cached": True})
+        return value
 
     def record(
         self, stage: str, status: str, *, key: str = "", seconds: float = 0.0, **extra: Any
@@ -61,6 +73,11 @@ class Manifest:
 
     def set(self, **fields: Any) -> None:
         self.data.update(fields)
+        self.save()
 
     def save(self) -> None:
         write_json(self.path, self.data)
+
+
+def _extra(st: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in st.items() if k not in ("status", "key", "seconds", "finished_at")}

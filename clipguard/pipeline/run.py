@@ -1,43 +1,52 @@
 """One recording, every stage: transcribe -> scan -> highlights -> clips -> report.
 
-Each stage resumes from its own output when its inputs and options are unchanged
-(see ``Manifest``), so re-running after a crash, or with only new rules, redoes only
-what changed. ``process_recording`` is what ``run``, ``clip`` and every batch worker call.
+Each command is one library call here (``transcribe_recording``, ``scan_recording``,
+``process_recording``); batch workers call ``process_recording`` too. Each stage
+resumes from its own output when its inputs and options are unchanged (see
+``Manifest.reuse``), so a re-run after a crash, or with only new rules, redoes only
+what changed.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipguard.asr.transcribe import ProgressFn, TranscribeOptions
+from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
-from clipguard.errors import ClipguardError, MediaError
-from clipguard.models import Finding, Transcript, severity_rank
+from clipguard.errors import ClipguardError, MediaError, UsageError
+from clipguard.models import SEVERITIES, Finding, Transcript, severity_rank
+from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.pipeline.stages import (
-    recording_dir,
+    load_transcript_input,
     stage_clips,
     stage_highlights,
+    stage_report,
     stage_scan,
     stage_transcribe,
-    write_recording_report,
 )
 
 log = logging.getLogger(__name__)
 
+# (done, total, stage): the CLI shows the stage's name beside the bar
+StageProgress = Callable[[float, float, str], None]
 # share of the progress bar per stage (transcription dominates)
 _SPAN = {
     "transcribe": (0.0, 0.7),
     "scan": (0.7, 0.72),
     "highlights": (0.72, 0.78),
-    "clips": (0.78, 1.0),
+    "clips": (0.78, 0.98),
+    "report": (0.98, 1.0),
 }
+LINK_MODES = ("absolute", "copy", "hardlink")
+TOP_FINDINGS = 10
 
 
 @dataclass(frozen=True)
@@ -48,9 +57,16 @@ class RunOptions:
     render: RenderOptions = field(default_factory=RenderOptions)
     chat: str | None = None  # None: look for <stem>.chat.jsonl / .chat.csv beside the media
     clips: bool = True
-    report: bool = True
-    link_media: str = "absolute"  # the report's video: absolute | copy | hardlink
     require_video: bool = False  # `clip`: an audio-only input is an error, not a no-op
+    link_media: str = "absolute"  # the report's video: absolute | copy | hardlink
+
+    def __post_init__(self) -> None:
+        if self.link_media not in LINK_MODES:
+            raise UsageError(
+                f"--link-media must be one of {', '.join(LINK_MODES)} (got {self.link_media!r})"
+            )
+        if self.chat is not None and not Path(self.chat).exists():
+            raise UsageError(f"{self.chat}: no such chat log")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +81,8 @@ class RunOptions:
 
 @dataclass
 class RecordingResult:
+    """One recording's outcome: the CLI's summary line and one row of ``batch.json``."""
+
     media: str
     out_dir: str
     status: str = "ok"  # ok | review (speech left unheard) | failed | busy | skipped
@@ -72,24 +90,70 @@ class RecordingResult:
     language: str = ""
     duration: float = 0.0
     findings: dict[str, int] = field(default_factory=dict)
+    top: list[dict[str, Any]] = field(default_factory=list)  # worst findings first
     clips: int = 0
+    clips_note: str = ""  # why there is no clip (or fewer than asked)
     seconds: float = 0.0
     cached_transcript: bool = False
     coverage: float | None = None  # share of detected speech with words
     gaps: int = 0  # untranscribed speech stretches a reviewer must listen to
-    note: str = ""  # why the recording needs review, or why it yielded no clip
+    note: str = ""  # why the recording needs review
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RecordingResult:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
     @classmethod
     def failure(
         cls, media: Path | str, out_root: Path, error: str, status: str = "failed"
     ) -> RecordingResult:
         """The row for a recording that could not be processed (batch keeps going)."""
-        return cls(
-            str(media), str(recording_dir(out_root, Path(media))), status=status, error=error
+        layout = RecordingLayout.of(out_root, Path(media))
+        return cls(str(media), str(layout.root), status=status, error=error)
+
+    def fails(self, fail_on: str) -> bool:
+        """True when a finding is at or above ``fail_on`` (exit code 1)."""
+        if fail_on == "never":
+            return False
+        return any(
+            n and severity_rank(s) >= severity_rank(fail_on) for s, n in self.findings.items()
         )
+
+    def add_transcript(self, transcript: Transcript, cached: bool) -> None:
+        self.cached_transcript = cached
+        self.language = transcript.language
+        self.duration = transcript.media.duration
+        cov = transcript.coverage
+        if cov is not None:
+            self.coverage = round(cov.ratio, 4)
+            self.gaps = len(cov.gaps)
+            if cov.needs_review:
+                self.status = "review"
+                self.note = cov.summary()
+
+    def add_findings(self, findings: list[Finding]) -> None:
+        self.findings = {
+            s: sum(1 for f in findings if f.severity == s) for s in reversed(SEVERITIES)
+        }
+        worst = sorted(findings, key=lambda f: (-severity_rank(f.severity), f.start))
+        self.top = [f.to_dict() for f in worst[:TOP_FINDINGS]]
+
+
+def check_fail_on(value: str) -> str:
+    if value not in (*SEVERITIES, "never"):
+        raise UsageError(f"--fail-on must be block, review, info or never (got {value!r})")
+    return value
+
+
+def find_chat(media: Path) -> Path | None:
+    for suffix in (".chat.jsonl", ".chat.csv", ".jsonl"):
+        candidate = media.with_name(media.stem + suffix)
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def gated_spans(
@@ -102,19 +166,65 @@ def gated_spans(
     return [(f.start - GATE_MARGIN, f.end + GATE_MARGIN) for f in gated + gap_findings(transcript)]
 
 
-def find_chat(media: Path) -> Path | None:
-    for suffix in (".chat.jsonl", ".chat.csv", ".jsonl"):
-        candidate = media.with_name(media.stem + suffix)
-        if candidate.exists():
-            return candidate
-    return None
+class _Stages:
+    """Maps each stage's own progress onto one bar and names the stage."""
+
+    def __init__(self, progress: StageProgress | None) -> None:
+        self.progress = progress
+
+    def __call__(self, stage: str) -> Callable[[float, float], None] | None:
+        if self.progress is None:
+            return None
+        lo, hi = _SPAN[stage]
+        report = self.progress
+        report(lo, 1.0, stage)
+        return lambda done, total: report(lo + (hi - lo) * (done / max(total, 1e-9)), 1.0, stage)
 
 
-def _sub(progress: ProgressFn | None, stage: str) -> ProgressFn | None:
-    if progress is None:
-        return None
-    lo, hi = _SPAN[stage]
-    return lambda done, total: progress(lo + (hi - lo) * (done / max(total, 1e-9)), 1.0)
+def transcribe_recording(
+    media: Path, out_root: Path, options: TranscribeOptions, progress: StageProgress | None = None
+) -> RecordingResult:
+    """``clipguard transcribe``: transcript.json/.srt/.vtt and the manifest."""
+    layout = RecordingLayout.of(out_root, media)
+    result = RecordingResult(str(media), str(layout.root))
+    t0 = time.perf_counter()
+    transcript, cached = stage_transcribe(
+        Path(media), layout, options, _Stages(progress)("transcribe")
+    )
+    result.add_transcript(transcript, cached)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def scan_recording(
+    source: Path,
+    out_root: Path,
+    options: RunOptions,
+    *,
+    scanner: Scanner | None = None,
+    progress: StageProgress | None = None,
+) -> RecordingResult:
+    """``clipguard scan``: a media file (transcribed first) or a transcript.json."""
+    t0 = time.perf_counter()
+    stages = _Stages(progress)
+    scanner = scanner or scanner_for(tuple(options.rules))
+    if Path(source).suffix.lower() == ".json":
+        transcript = load_transcript_input(Path(source))
+        layout = RecordingLayout.of(out_root, Path(transcript.media.path))
+        cached = True
+    else:
+        layout = RecordingLayout.of(out_root, Path(source))
+        transcript, cached = stage_transcribe(
+            Path(source), layout, options.transcribe, stages("transcribe")
+        )
+    result = RecordingResult(str(source), str(layout.root))
+    result.add_transcript(transcript, cached)
+    stages("scan")
+    result.add_findings(stage_scan(transcript, layout, scanner))
+    stages("report")
+    stage_report(layout, transcript, options.link_media)
+    result.seconds = time.perf_counter() - t0
+    return result
 
 
 def process_recording(
@@ -123,64 +233,59 @@ def process_recording(
     options: RunOptions,
     *,
     scanner: Scanner | None = None,
-    progress: ProgressFn | None = None,
+    progress: StageProgress | None = None,
 ) -> RecordingResult:
-    """Run every stage for one recording. Raises ``ClipguardError`` on bad input."""
+    """``clipguard run`` / ``clip`` and every batch worker. Raises ``ClipguardError``
+    on bad input."""
     media = Path(media)
-    out_dir = recording_dir(out_root, media)
-    result = RecordingResult(str(media), str(out_dir))
+    layout = RecordingLayout.of(out_root, media)
+    result = RecordingResult(str(media), str(layout.root))
+    stages = _Stages(progress)
     t0 = time.perf_counter()
     scanner = scanner or scanner_for(tuple(options.rules))
-    transcript, cached = stage_transcribe(
-        media, out_dir, options.transcribe, _sub(progress, "transcribe")
-    )
-    manifest = Manifest.load(out_dir)
-    manifest.set(options=options.to_dict())
-    manifest.save()
-    result.cached_transcript = cached
-    result.language = transcript.language
-    result.duration = transcript.media.duration
-    if transcript.coverage is not None:
-        result.coverage = round(transcript.coverage.ratio, 4)
-        result.gaps = len(transcript.coverage.gaps)
-        if transcript.coverage.needs_review:
-            result.status = "review"
-            result.note = transcript.coverage.summary()
-    findings = stage_scan(transcript, out_dir, scanner)
-    result.findings = {
-        s: sum(1 for f in findings if f.severity == s) for s in ("block", "review", "info")
-    }
-    if progress:
-        progress(_SPAN["scan"][1], 1.0)
+    transcript, cached = stage_transcribe(media, layout, options.transcribe, stages("transcribe"))
+    Manifest.load(layout.manifest).set(options=options.to_dict())
+    result.add_transcript(transcript, cached)
+    stages("scan")
+    findings = stage_scan(transcript, layout, scanner)
+    result.add_findings(findings)
     if options.clips and not transcript.media.has_video and options.require_video:
         raise MediaError(f"{media}: has no video stream, so there is nothing to clip")
     if options.clips and transcript.media.has_video:
         chat = Path(options.chat) if options.chat else find_chat(media)
-        highlights, cuts, signals = stage_highlights(
-            media, transcript, findings, out_dir, options.highlight, chat
-        )
-        if progress:
-            progress(_SPAN["highlights"][1], 1.0)
+        stages("highlights")
+        highlights = stage_highlights(media, transcript, findings, layout, options.highlight, chat)
         clips = stage_clips(
             media,
             transcript,
             highlights,
-            cuts,
-            signals,
-            out_dir,
+            layout,
             options.highlight.count,
             options.render,
-            _sub(progress, "clips"),
-            options.highlight.max_seconds,
-            gated_spans(transcript, findings, options.highlight.gate),
+            progress=stages("clips"),
+            max_seconds=options.highlight.max_seconds,
+            forbidden=gated_spans(transcript, findings, options.highlight.gate),
         )
         result.clips = len(clips)
-    if options.report:
-        write_recording_report(out_dir, transcript, options.link_media)
+        if len(clips) < options.highlight.count:
+            result.clips_note = _why_few_clips(highlights.highlights, len(clips), options.highlight)
+    stages("report")
+    stage_report(layout, transcript, options.link_media)
     result.seconds = time.perf_counter() - t0
     if progress:
-        progress(1.0, 1.0)
+        progress(1.0, 1.0, "done")
     return result
+
+
+def _why_few_clips(highlights: tuple, made: int, opts: HighlightOptions) -> str:
+    if not highlights:
+        return f"{made} clips: no run of whole sentences lasts {opts.min_seconds:g}-{opts.max_seconds:g} s"
+    dropped = [h for h in highlights if h.gate == "dropped"]
+    if dropped and made == 0:
+        return f"0 clips: every highlight was dropped by the gate, e.g. {dropped[0].dropped}"
+    return (
+        f"{made} clips: only {made} non-overlapping clean highlight(s) of ≥ {opts.min_seconds:g} s"
+    )
 
 
 def safe_process(

@@ -24,16 +24,6 @@ log = logging.getLogger(__name__)
 
 LINK_MODES = ("absolute", "copy", "hardlink")
 
-CATEGORY_LABELS = {
-    "absolute_claims": "Absolute claims 极限用语",
-    "off_platform": "Off-platform diversion 站外导流",
-    "medical_claims": "Medical claims 医疗功效",
-    "financial_promises": "Financial promises 收益承诺",
-    "military_secrets": "Military secrets 涉军泄密",
-    "vulgarity": "Vulgarity 低俗",
-    "minors": "Minors 未成年人",
-}
-
 
 def media_src(out_dir: Path, media_path: str, link_media: str = "absolute") -> str:
     """The ``<video>`` source: an absolute file URL, or a copy/hard link beside the report."""
@@ -77,7 +67,9 @@ def render_report(
         "segments": transcript.get("segments", []),
         "rules": findings.get("rules", []),
         "findings": findings.get("findings", []),
-        "categories": CATEGORY_LABELS,
+        "categories": {
+            k: v for r in findings.get("rules", []) for k, v in r.get("categories", {}).items()
+        },
         "highlights": (highlights or {}).get("highlights", []),
         "clips": (clips or {}).get("clips", []),
     }
@@ -90,5 +82,5 @@ def render_report(
     return template.replace("/*__CLIPGUARD_FONT__*/", css).replace("/*__CLIPGUARD_DATA__*/{}", blob)
 
 
-def write_report(out_dir: Path, **parts: Any) -> Path:
-    return write_text(Path(out_dir) / "report.html", render_report(out_dir, **parts))
+def write_report(dest: Path, **parts: Any) -> Path:
+    return write_text(Path(dest), render_report(Path(dest).parent, **parts))

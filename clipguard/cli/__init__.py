@@ -1,0 +1,45 @@
+"""The command line: a thin layer that parses, calls one library function, prints.
+
+This package holds no pipeline logic. ``guarded`` is the one error boundary: a
+``ClipguardError`` becomes one stderr line and exit code 2; nothing the library
+raises reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from clipguard.cli import commands, rules  # noqa: F401  (registers the commands)
+from clipguard.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: usage errors become one line (exit 2), like every other error.
+
+    Typer vendors click, so its exceptions are matched by shape (``format_message``
+    and ``exit_code``) rather than by importing a private module."""
+    try:
+        rv = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        typer.echo("clipguard: error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        name = type(exc).__name__
+        if name == "Abort":
+            typer.echo("clipguard: error: interrupted", err=True)
+            sys.exit(130)
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if name == "NoArgsIsHelpError":
+            typer.echo(exc.format_message())
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"clipguard: error: {message}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)

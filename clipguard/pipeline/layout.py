@@ -1,0 +1,80 @@
+"""Where every output of one recording lives: the only place that names these files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from clipguard.writers import ensure_dir
+
+
+@dataclass(frozen=True)
+class RecordingLayout:
+    """``OUT/<stem>/`` and everything in it.
+
+    The folder is created only by ``create()``, which the stages call once the input
+    has proved readable, so a bad input leaves no empty folder behind.
+    """
+
+    root: Path
+
+    @classmethod
+    def of(cls, out_root: Path, media: Path) -> RecordingLayout:
+        return cls(Path(out_root) / Path(media).stem)
+
+    def create(self) -> RecordingLayout:
+        ensure_dir(self.root)
+        return self
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def transcript(self) -> Path:
+        return self.root / "transcript.json"
+
+    @property
+    def srt(self) -> Path:
+        return self.root / "transcript.srt"
+
+    @property
+    def vtt(self) -> Path:
+        return self.root / "transcript.vtt"
+
+    @property
+    def envelope(self) -> Path:
+        return self.root / "audio_envelope.npy"
+
+    @property
+    def findings(self) -> Path:
+        return self.root / "findings.json"
+
+    @property
+    def signals(self) -> Path:
+        return self.root / "signals.npz"
+
+    @property
+    def highlights(self) -> Path:
+        return self.root / "highlights.json"
+
+    @property
+    def clips_dir(self) -> Path:
+        return self.root / "clips"
+
+    @property
+    def clips_index(self) -> Path:
+        return self.clips_dir / "clips.json"
+
+    def clip(self, index: int, suffix: str = ".mp4") -> Path:
+        return self.clips_dir / f"clip_{index:02d}{suffix}"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
+    @property
+    def lock(self) -> Path:
+        """Beside the recordings' folders, not inside one: locking a file that turns
+        out not to be media must not leave an empty folder behind."""
+        return self.root.parent / ".locks" / f"{self.root.name}.lock"
