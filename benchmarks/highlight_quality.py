@@ -16,8 +16,9 @@ import av
 from _common import FIXTURES, machine, synthetic_video, table
 
 from clipguard.asr.transcribe import TranscribeOptions
-from clipguard.clipper.highlights import HighlightOptions, clip_spans
-from clipguard.clipper.signals import scan_keyframes
+from clipguard.clipper.highlights import HighlightOptions, min_clip_seconds
+from clipguard.clipper.signals import exact_cuts, scan_keyframes
+from clipguard.clipper.spans import clip_spans
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
@@ -40,14 +41,22 @@ def quality(tmp: Path) -> list[list[object]]:
         result = stage_highlights(
             media, transcript, findings, out, OPTS, FIXTURES / f"{name}.chat.jsonl"
         )
-        hs, cuts = list(result.highlights), list(result.cuts)
+        hs = list(result.highlights)
         secs = time.perf_counter() - t0
         hype = [s for s in truth["segments"] if s["style"] == "hype"]
         bad = [s for s in truth["segments"] if s["violations"]]
         hits = sum(
             any(overlaps(h.start, h.end, s["start"], s["end"]) for s in hype) for h in hs[:top]
         )
-        spans = clip_spans(hs, OPTS.count, cuts, list(transcript.segments), OPTS.max_seconds)
+        segments = [s for s in transcript.segments if s.words]
+        spans = clip_spans(
+            hs,
+            OPTS.count,
+            segments,
+            exact_cuts(media),
+            floor=min_clip_seconds(OPTS),
+            max_seconds=OPTS.max_seconds,
+        )
         leaks = sum(any(overlaps(a, b, s["start"], s["end"]) for s in bad) for a, b, _ in spans)
         gate = ", ".join(f"{h.gate}" for h in hs[:4])
         rows.append([name, f"{hits}/{top}", len(spans), leaks, gate, f"{secs:.2f}"])

@@ -51,7 +51,7 @@ def main() -> None:
         src = synthetic_video(tmp / "src720.mp4", START + LENGTH + 5)
         caps = captions()
         plan = ClipPlan(
-            1, str(src), START, START + LENGTH, 1.0, 1080, 1920, caps, "明晚8点 直播间见"
+            1, src, START, START + LENGTH, 1.0, 1080, 1920, caps, "明晚8点 直播间见"
         )
         t0 = time.perf_counter()
         render_clip(plan, tmp, RenderOptions(promo_text="明晚8点 直播间见"))
@@ -62,7 +62,7 @@ def main() -> None:
         font = default_font()
         vf = (
             f"crop=ih*9/16:ih,scale=1080:1920,subtitles={srt}:fontsdir={font.parent}:"
-            f"force_style='FontName=Noto Sans CJK TC,Fontsize=18'"
+            f"force_style='FontName=Noto Sans CJK SC,Fontsize=18'"
         )
         t0 = time.perf_counter()
         subprocess.run(

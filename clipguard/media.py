@@ -255,3 +255,38 @@ def iter_keyframes(path: Path) -> Iterator[av.VideoFrame]:
             yield from container.decode(stream)
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read video: {_reason(exc)}") from None
+
+
+def iter_sampled_frames(path: Path, every: float = 1.0) -> Iterator[tuple[float, av.VideoFrame]]:
+    """About one frame per ``every`` seconds, decoding as little as possible.
+
+    When keyframes come at least every 2.5 s (most encoders), only keyframes are
+    decoded (``skip_frame='NONKEY'``); otherwise every frame is decoded and one per
+    ``every`` seconds is yielded. The keyframe spacing is read from the packets
+    (demuxing, no decoding)."""
+    path = Path(path)
+    with _open(path) as container:
+        if not container.streams.video:
+            return
+        stream = container.streams.video[0]
+        tb = stream.time_base
+        key_times = [
+            float(p.pts * tb)
+            for p in container.demux(stream)
+            if p.is_keyframe and p.pts is not None and tb
+        ]
+        gaps = np.diff(key_times) if len(key_times) > 1 else np.zeros(0)
+        keyframes_only = bool(gaps.size) and float(np.percentile(gaps, 90)) <= 2.5
+        container.seek(0, stream=stream)
+        stream.thread_type = "AUTO"
+        if keyframes_only:
+            stream.codec_context.skip_frame = "NONKEY"
+        last = -1e9
+        try:
+            for frame in container.decode(stream):
+                if frame.time is None or frame.time - last < every * 0.999 and not keyframes_only:
+                    continue
+                last = frame.time
+                yield float(frame.time), frame
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"{path}: cannot read video: {_reason(exc)}") from None

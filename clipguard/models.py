@@ -231,16 +231,27 @@ class Finding:
     match: str = "literal"
     pack: str = ""
     description: str = ""
+    channel: str = "speech"  # speech | screen | chat
+    bbox: tuple[int, int, int, int] | None = None  # screen: x, y, w, h in source pixels
+    thumbnail: str = ""  # screen: a small JPEG of the frame, relative to the recording
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. heard text, score, payload
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["start"] = round(self.start, 3)
         d["end"] = round(self.end, 3)
+        for key in ("bbox", "thumbnail", "extra"):
+            if not d[key]:
+                d.pop(key)
+        if self.bbox is not None:
+            d["bbox"] = list(self.bbox)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Finding:
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        if known.get("bbox") is not None:
+            known["bbox"] = tuple(known["bbox"])
         return cls(**known)
 
 
@@ -308,6 +319,7 @@ class ClipPlan:
     promo_text: str = ""
     reasons: dict[str, float] = field(default_factory=dict)
     cover_time: float | None = None  # source time of the cover frame (the peak moment)
+    cards: tuple[Any, ...] | None = None  # captions edited by hand (clip time), or None
 
     @property
     def duration(self) -> float:
@@ -334,6 +346,9 @@ class Clip:
     reframe: str = ""
     reasons: dict[str, float] = field(default_factory=dict)
     highlight: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # what this clip was rendered from (span, captions, options)
+    srt_sha256: str = ""  # of the .srt as written: a different file was edited by hand
+    captions: str = "transcript"  # transcript | edited (an editor's .srt)
 
     @property
     def duration(self) -> float:

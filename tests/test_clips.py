@@ -10,13 +10,14 @@ import pyloudnorm
 import pytest
 from PIL import Image
 
-from clipguard.clipper.highlights import HighlightOptions
+from clipguard.clipper.highlights import HighlightOptions, min_clip_seconds
 from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
+from clipguard.pipeline.clipping import stage_clips
 from clipguard.pipeline.layout import RecordingLayout
-from clipguard.pipeline.stages import stage_clips, stage_highlights, stage_scan
+from clipguard.pipeline.stages import stage_highlights, stage_scan
 
 SHORT = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures last 28-50 s
 
@@ -33,20 +34,22 @@ def _highlights(name, transcripts, out_root, fixtures, scanner, opts=SHORT):
     result = stage_highlights(
         media, transcripts[name], findings, layout, opts, fixtures / f"{name}.chat.jsonl"
     )
-    return media, layout, result
+    return media, layout, result, findings
 
 
 @pytest.fixture(scope="module")
 def shop_clips(transcripts, out_root, fixtures, scanner):
-    media, layout, result = _highlights("shop_zh", transcripts, out_root, fixtures, scanner)
+    media, layout, result, findings = _highlights(
+        "shop_zh", transcripts, out_root, fixtures, scanner
+    )
     clips = stage_clips(
         media,
         transcripts["shop_zh"],
+        findings,
         result,
         layout,
-        3,
+        SHORT,
         RenderOptions(promo_text="明晚8点 直播间见"),
-        max_seconds=SHORT.max_seconds,
     )
     return layout.root, list(result.highlights), [c.to_dict() for c in clips]
 
@@ -111,7 +114,7 @@ def test_rendered_clips_are_real_vertical_video(shop_clips):
             assert (v.codec_context.width, v.codec_context.height) == (1080, 1920)
             duration = container.duration / av.time_base
         assert abs(duration - (c["end"] - c["start"])) <= 0.5
-        assert SHORT.min_seconds - 0.5 <= duration <= SHORT.max_seconds + 0.5
+        assert min_clip_seconds(SHORT) - 0.5 <= duration <= SHORT.max_seconds + 1.5
         rms, lufs = _audio_rms_and_lufs(path)
         assert rms > 0.01, "audio must not be silent"
         assert -17 <= lufs <= -11, f"loudness normalized to about -14 LUFS, got {lufs:.1f}"
@@ -143,10 +146,11 @@ def test_captions_and_promo_are_burned_in(shop_clips):
 
 
 def test_square_aspect_and_review_clip(transcripts, out_root, fixtures, scanner, tmp_path):
-    media, _, result = _highlights("review_en", transcripts, out_root, fixtures, scanner)
+    media, _, result, findings = _highlights("review_en", transcripts, out_root, fixtures, scanner)
     layout = RecordingLayout(tmp_path / "review_en")
+    one = HighlightOptions(count=1, min_seconds=4, max_seconds=20)
     clips = stage_clips(
-        media, transcripts["review_en"], result, layout, 1, RenderOptions(aspect="1:1")
+        media, transcripts["review_en"], findings, result, layout, one, RenderOptions(aspect="1:1")
     )
     clips = [c.to_dict() for c in clips]
     assert len(clips) == 1

@@ -15,7 +15,7 @@ from clipguard.clipper.render import RenderOptions, render_clip
 from clipguard.models import ClipPlan
 
 FACE = Path(__file__).parent / "data" / "astronaut.png"
-W, H, FPS, SECONDS, SIDE = 1280, 720, 25, 4.0, 720
+W, H, FPS, SECONDS, SIDE = 1920, 1080, 25, 4.0, 1080  # a 9:16 crop is enlarged 1.8x
 FACE_X = 225 / 512  # centre of the face in the portrait, as a fraction of its width
 
 
@@ -77,3 +77,13 @@ def test_vertical_clip_keeps_the_face_in_frame(moving_face, tmp_path):
         for f in frames
     ]
     assert all(found), found
+
+
+def test_small_source_is_fitted_not_enlarged_past_2_5x():
+    from clipguard.clipper.render import MAX_UPSCALE, Reframe
+
+    vertical = Reframe((1080, 1920), None)
+    assert vertical.upscale(640, 360) > MAX_UPSCALE  # 5.3x: stair-stepped edges
+    assert vertical.mode(640, 360) == "fit"
+    assert vertical.upscale(1920, 1080) <= MAX_UPSCALE
+    assert Reframe((1080, 1920), None).mode(1080, 1920) == "crop"  # already vertical

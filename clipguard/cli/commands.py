@@ -15,7 +15,9 @@ from clipguard.cli.options import (
     CLIP,
     COMMON,
     FAIL_ON,
+    GLOSSARY,
     RULES,
+    SCREEN,
     TRANSCRIBE,
     options,
     run_options,
@@ -76,7 +78,7 @@ def transcribe(media: MediaArg, **opts: Any) -> None:
 
 @app.command()
 @guarded
-@options(RULES, FAIL_ON, TRANSCRIBE, COMMON)
+@options(RULES, SCREEN, FAIL_ON, TRANSCRIBE, COMMON)
 def scan(
     inputs: Annotated[
         list[Path], typer.Argument(metavar="INPUT...", help="Media files or transcript.json files.")
@@ -114,7 +116,7 @@ def _clip_like(
 
 @app.command()
 @guarded
-@options(CLIP, CHAT, RULES, TRANSCRIBE, COMMON)
+@options(CLIP, GLOSSARY, CHAT, RULES, SCREEN, TRANSCRIBE, COMMON)
 def clip(media: MediaArg, **opts: Any) -> None:
     """Cut the best moments into compliance-gated vertical promo clips."""
     _clip_like(media, opts, None, require_video=True)
@@ -122,7 +124,7 @@ def clip(media: MediaArg, **opts: Any) -> None:
 
 @app.command()
 @guarded
-@options(FAIL_ON, CLIP, CHAT, RULES, TRANSCRIBE, COMMON)
+@options(FAIL_ON, CLIP, GLOSSARY, CHAT, RULES, SCREEN, TRANSCRIBE, COMMON)
 def run(media: MediaArg, **opts: Any) -> None:
     """Transcribe, scan, cut clips and write report.html + manifest.json per recording."""
     from clipguard.pipeline.run import check_fail_on
@@ -133,7 +135,7 @@ def run(media: MediaArg, **opts: Any) -> None:
 
 @app.command()
 @guarded
-@options(CLIP, RULES, TRANSCRIBE, COMMON)
+@options(CLIP, GLOSSARY, RULES, SCREEN, TRANSCRIBE, COMMON)
 def batch(
     target: Annotated[
         str,

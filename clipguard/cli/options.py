@@ -116,6 +116,16 @@ RULES = [
         "absolute",
     ),
 ]
+SCREEN = [
+    _p(
+        "no_screen",
+        Annotated[
+            bool,
+            typer.Option("--no-screen", help="Do not read on-screen text and QR codes."),
+        ],
+        False,
+    ),
+]
 FAIL_ON = [
     _p(
         "fail_on",
@@ -154,10 +164,11 @@ CLIP = [
             str,
             typer.Option(
                 "--gate",
-                help="Keep findings of this severity or worse out of clips: block, review, info.",
+                help="Keep findings of this severity or worse out of clips: review (default), "
+                "block (lets review-level content in), info.",
             ),
         ],
-        "block",
+        "review",
     ),
     _p(
         "font",
@@ -180,6 +191,20 @@ CLIP = [
             str, typer.Option("--weights", help="Signal weights, e.g. hype=2,chat=0.5,motion=1.")
         ],
         "",
+    ),
+]
+GLOSSARY = [
+    _p(
+        "glossary",
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--glossary",
+                help="Terms, one per line (product names, the host's name, 上链接): bias "
+                "recognition and fix caption spelling by sound. Captions only.",
+            ),
+        ],
+        None,
     ),
 ]
 CHAT = [
@@ -206,16 +231,24 @@ def options(*groups: list[inspect.Parameter]) -> Callable[[F], F]:
     return deco
 
 
+def _glossary(opts: dict[str, Any]) -> tuple[str, ...]:
+    from clipguard.clipper.captext import Glossary
+
+    return Glossary.load(opts.get("glossary")).terms
+
+
 def transcribe_options(opts: dict[str, Any]) -> Any:
     from clipguard.asr.transcribe import TranscribeOptions
 
+    hotwords = _hotwords(opts["hotwords"])
+    extra = " ".join(_glossary(opts))  # the glossary biases recognition too
     return TranscribeOptions(
         model=opts["model"],
         language=None if opts["language"] in ("", "auto") else opts["language"],
         device=opts["device"],
         compute_type=opts["compute_type"],
         allow_partial=opts["allow_partial"],
-        hotwords=_hotwords(opts["hotwords"]),
+        hotwords=" ".join(filter(None, [hotwords, extra])) or None,
     )
 
 
@@ -266,11 +299,13 @@ def run_options(opts: dict[str, Any], **overrides: Any) -> Any:
             font=str(opts["font"]) if opts["font"] else None,
             promo_text=opts["promo_text"],
             logo=str(opts["logo"]) if opts["logo"] else None,
+            glossary=_glossary(opts),
         )
         if clip
         else RenderOptions(),
         chat=str(opts["chat"]) if opts.get("chat") else None,
         link_media=opts.get("link_media", "absolute"),
+        screen=not opts.get("no_screen", False),
         clips=clip,
         **overrides,
     )

@@ -16,25 +16,46 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from clipguard.errors import UsageError
-from clipguard.models import Segment, Word
 
-FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"  # Noto Sans CJK (OFL), shipped on PyPI
-FONT_FILE = "NotoSansCJKtc-Regular.otf"
-CLAUSE_MARKS = tuple("，,、。！？!?；;：:")
+# Noto Sans CJK variable collection (OFL) from PyPI: the SC face has mainland glyph
+# forms (直 骨 角 户 辶), which the TC face shared code points draw the Taiwan way
+FONT_PACKAGE = "manimgx_fonts_cjk"
+FONT_FILE = "NotoSansCJK-VF.otf.ttc"
+SC_FACE = "Noto Sans CJK SC"
+CAPTION_WEIGHT = 700  # bold with an outline: the short-video norm
 
 
 def default_font() -> Path:
     spec = importlib.util.find_spec(FONT_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise UsageError("no CJK font: pip install cvttf-notosanscjk-regular, or pass --font FILE")
-    return Path(next(iter(spec.submodule_search_locations))) / FONT_FILE
+        raise UsageError("no CJK font: pip install manimgx-fonts-cjk, or pass --font FILE")
+    path = Path(next(iter(spec.submodule_search_locations))) / FONT_FILE
+    if not path.is_file():
+        raise UsageError(f"{path}: CJK font missing (reinstall manimgx-fonts-cjk)")
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _sc_index() -> int:
+    for i in range(8):
+        try:
+            if ImageFont.truetype(str(default_font()), 12, index=i).getname()[0] == SC_FACE:
+                return i
+        except OSError:
+            break
+    raise UsageError(f"{default_font()}: no {SC_FACE} face")
 
 
 @functools.lru_cache(maxsize=16)
-def load_font(path: str | None, size: int) -> ImageFont.FreeTypeFont:
+def load_font(path: str | None, size: int, weight: int = CAPTION_WEIGHT) -> ImageFont.FreeTypeFont:
+    """The caption face: ``--font`` as given, or bold Noto Sans CJK SC."""
     font_path = Path(path) if path else default_font()
     try:
-        return ImageFont.truetype(str(font_path), size)
+        if path:
+            return ImageFont.truetype(str(font_path), size)
+        font = ImageFont.truetype(str(font_path), size, index=_sc_index())
+        font.set_variation_by_axes([weight])
+        return font
     except OSError as exc:
         raise UsageError(f"{font_path}: cannot load font ({exc})") from None
 
@@ -68,7 +89,7 @@ def text_image(
     box: tuple[int, int, int] = (0, 0, 0),
     pad: int = 18,
 ) -> Image.Image:
-    lines = wrap(text, font, max_width - 2 * pad)
+    lines = [ln for part in text.split("\n") for ln in wrap(part, font, max_width - 2 * pad)]
     ascent, descent = font.getmetrics()
     line_h = ascent + descent + 8
     width = int(max(font.getlength(line) for line in lines)) + 2 * pad
@@ -124,43 +145,3 @@ def to_overlay(img: Image.Image, start: float, end: float, x: int, y: int) -> Ov
     arr = np.asarray(img.convert("RGBA"), dtype=np.float32)
     alpha = arr[..., 3:4] / 255.0
     return Overlay(start, end, x, y, arr[..., :3] * alpha, alpha)
-
-
-def caption_lines(
-    segments: list[Segment],
-    font: ImageFont.FreeTypeFont,
-    max_width: int,
-    offset: float,
-    duration: float,
-) -> list[tuple[float, float, str]]:
-    """Group each sentence's words into lines that fit ``max_width`` (two lines max on
-    screen would cover the product): each line is shown from its first word to the next
-    line's first word, so captions follow the voice."""
-    out: list[tuple[float, float, str]] = []
-    for seg in segments:
-        words: list[Word] = list(seg.words) or [Word(seg.start, seg.end, seg.text)]
-        cur: list[Word] = []
-        for w in words:
-            text = "".join(x.word for x in [*cur, w]).strip()
-            if cur and font.getlength(text) > max_width:
-                # prefer to break after a clause mark in the second half of the line
-                marks = [i for i, x in enumerate(cur[:-1]) if x.word.strip().endswith(CLAUSE_MARKS)]
-                k = marks[-1] + 1 if marks and marks[-1] + 1 >= len(cur) / 2 else len(cur)
-                out.append(_line(cur[:k]))
-                cur = cur[k:]
-            cur.append(w)
-        if cur:
-            out.append(_line(cur))
-    result = []
-    for i, (s, e, text) in enumerate(out):
-        nxt = out[i + 1][0] if i + 1 < len(out) else e
-        end = min(max(e, min(nxt, e + 0.6)), nxt) if nxt > s else e
-        s, end = max(0.0, s - offset), min(duration, end - offset)
-        if end > s and text:
-            result.append((s, end, text))
-    return result
-
-
-def _line(words: list[Word]) -> tuple[float, float, str]:
-    text = "".join(w.word for w in words).strip().strip("，,。.、")
-    return words[0].start, words[-1].end, text

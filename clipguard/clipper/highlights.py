@@ -24,6 +24,8 @@ from clipguard.errors import UsageError
 from clipguard.models import SEVERITIES, Finding, Highlight, Segment, Transcript, severity_rank
 
 GATE_MARGIN = 0.5  # seconds around a finding that also count as the violation
+ON_MOMENT = 0.6  # a clip overlaps its highlight for at least this share of its length
+MIN_FLOOR = 3.0  # seconds: the shortest clip the gate may trim to
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class HighlightOptions:
     count: int = 3
     min_seconds: float = 15.0
     max_seconds: float = 60.0
-    gate: str = "block"  # lowest severity that keeps a sentence out of clips: block | review | info
+    gate: str = "review"  # lowest severity kept out of clips: block | review | info
     weights: dict[str, float] = field(default_factory=dict)
     refine: bool = True
 
@@ -162,6 +164,27 @@ def gap_findings(transcript: Transcript) -> list[Finding]:
     ]
 
 
+def min_clip_seconds(opts: HighlightOptions) -> float:
+    """The floor under ``--min-seconds`` when the gate trims a highlight: a shorter clip
+    on the moment beats a longer one padded with unrelated content. Half the preferred
+    length, at least 3 s (a promo needs one whole sentence), never above it."""
+    return min(opts.min_seconds, max(MIN_FLOOR, opts.min_seconds / 2))
+
+
+def _peak(c: Candidate, signals: dict[str, np.ndarray], weights: dict[str, float]) -> float:
+    """The highlight's most exciting moment: the bin where the weighted signals peak."""
+    a, b = int(c.start / GRID), max(int(c.start / GRID) + 1, int(np.ceil(c.end / GRID)))
+    curve = sum(
+        (weights.get(k, 0.0) * v[a:b] for k, v in signals.items() if v.size and weights.get(k)),
+        np.zeros(b - a),
+    )
+    return (a + int(np.argmax(curve))) * GRID + GRID / 2 if np.size(curve) else c.start
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
 def _gate(
     c: Candidate,
     segments: list[Segment],
@@ -170,6 +193,11 @@ def _gate(
     signals: dict[str, np.ndarray],
     weights: dict[str, float],
 ) -> Highlight:
+    """Pass the window, trim it to the clean run of sentences around its peak, or drop it.
+
+    The clip stays on the moment: it holds the peak, it overlaps the highlight for at
+    least ``ON_MOMENT`` of its own length, and when the clean part is short it may
+    shrink to ``min_clip_seconds`` but is never padded with unrelated content."""
     bad = {i: _blocked(segments[i], gated) for i in range(c.first, c.last + 1)}
     between = _first_in(c.start, c.end, gated)  # e.g. a gap or an overlay between sentences
     base = {"score": c.score, "reasons": c.reasons}
@@ -177,57 +205,70 @@ def _gate(
         return Highlight(
             c.start, c.end, c.score, c.reasons, gate="pass", clip_start=c.start, clip_end=c.end
         )
-    # grow clean runs outward from the window's clean sentences, within max_seconds
-    best: Candidate | None = None
-    for i in range(c.first, c.last + 1):
-        if bad[i]:
-            continue
-        lo = hi = i
-        while (
-            lo - 1 >= 0
-            and not _blocked(segments[lo - 1], gated)
-            and segments[hi].end - segments[lo - 1].start <= opts.max_seconds
-            and segments[hi].end - segments[lo].start < opts.min_seconds
-        ):
-            lo -= 1
-        while (
-            hi + 1 < len(segments)
-            and not _blocked(segments[hi + 1], gated)
-            and segments[hi + 1].end - segments[lo].start <= opts.max_seconds
-            and segments[hi].end - segments[lo].start < opts.min_seconds
-        ):
-            hi += 1
-        while lo < i and _first_in(segments[lo].start, segments[i].end, gated):
-            lo += 1  # never across something gated that lies between sentences
-        while hi > i and _first_in(segments[lo].start, segments[hi].end, gated):
-            hi -= 1
-        run = Candidate(lo, hi, segments[lo].start, segments[hi].end)
-        if _first_in(run.start, run.end, gated):
-            continue
-        if run.end - run.start >= opts.min_seconds - 1e-6:
-            _score(run, signals, weights)
-            if best is None or run.score > best.score:
-                best = run
     first_bad = next((f for f in bad.values() if f), between)
     assert first_bad is not None
     why = f"{first_bad.severity} finding {first_bad.rule_id} “{first_bad.text}” at {first_bad.start:.1f}s"
-    if best is None:
+    peak = _peak(c, signals, weights)
+    # the sentence that holds the peak (or the nearest one) anchors the clip
+    anchor = min(
+        range(c.first, c.last + 1),
+        key=lambda i: (
+            0.0
+            if segments[i].start <= peak <= segments[i].end
+            else min(abs(segments[i].start - peak), abs(segments[i].end - peak))
+        ),
+    )
+    if bad[anchor] or _first_in(segments[anchor].start, segments[anchor].end, gated):
         return Highlight(
             c.start,
             c.end,
             **base,
             gate="dropped",
-            dropped=f"{why}; no clean run of sentences ≥ {opts.min_seconds:g}s around it",
+            dropped=f"{why}: it is the highlight's peak at {peak:.1f}s",
+        )
+    lo = hi = anchor
+
+    def fits(i: int, j: int) -> bool:
+        start, end = segments[i].start, segments[j].end
+        return (
+            end - start <= opts.max_seconds
+            and _first_in(start, end, gated) is None
+            and _overlap(start, end, c.start, c.end) >= ON_MOMENT * (end - start)
+        )
+
+    # grow sentence by sentence, the side nearer the peak first, up to --min-seconds
+    while segments[hi].end - segments[lo].start < opts.min_seconds:
+        left = lo > 0 and fits(lo - 1, hi)
+        right = hi + 1 < len(segments) and fits(lo, hi + 1)
+        if not (left or right):
+            break
+        if left and (not right or peak - segments[lo - 1].start <= segments[hi + 1].end - peak):
+            lo -= 1
+        else:
+            hi += 1
+    length = segments[hi].end - segments[lo].start
+    if length < min_clip_seconds(opts) - 1e-6:
+        return Highlight(
+            c.start,
+            c.end,
+            **base,
+            gate="dropped",
+            dropped=f"{why}; the clean run around the peak lasts {length:.1f}s "
+            f"(< {min_clip_seconds(opts):g}s)",
+        )
+    note = f"trimmed to exclude {why}"
+    if length < opts.min_seconds:
+        note += (
+            f"; {length:.1f}s, shorter than --min-seconds {opts.min_seconds:g} rather than padded"
         )
     return Highlight(
         c.start,
         c.end,
         **base,
         gate="trimmed",
-        dropped="",
-        clip_start=best.start,
-        clip_end=best.end,
-        note=f"trimmed to exclude {why}",
+        clip_start=segments[lo].start,
+        clip_end=segments[hi].end,
+        note=note,
     )
 
 
@@ -268,45 +309,3 @@ def find_highlights(
     ranked = _pick(cands, max(opts.count * 3, opts.count), spread)
     highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked]
     return highlights, signals
-
-
-def clip_spans(
-    highlights: list[Highlight],
-    count: int,
-    cuts: list[float],
-    segments: list[Segment],
-    max_seconds: float = 1e9,
-    forbidden: list[tuple[float, float]] | None = None,
-) -> list[tuple[float, float, Highlight]]:
-    """The spans to render: top ``count`` passing/trimmed highlights, non-overlapping,
-    with edges moved into the pause before/after the sentences, onto a scene cut if one
-    falls there, but never into a ``forbidden`` span (a gated finding or gap)."""
-    walls = sorted(forbidden or [])
-    out: list[tuple[float, float, Highlight]] = []
-    starts = [s.start for s in segments]
-    ends = [s.end for s in segments]
-    for h in highlights:
-        if h.gate == "dropped" or h.clip_start is None or h.clip_end is None:
-            continue
-        s, e = h.clip_start, h.clip_end
-        if any(s < b and e > a for a, b, _ in out):
-            continue
-        prev_end = max([x for x in ends if x <= s + 1e-6], default=max(0.0, s - 0.3))
-        next_start = min([x for x in starts if x >= e - 1e-6], default=e + 0.3)
-        prev_end = max([prev_end] + [b for a, b in walls if b <= s + 1e-6])
-        next_start = min([next_start] + [a for a, b in walls if a >= e - 1e-6])
-        s = next(
-            (c for c in sorted(cuts, reverse=True) if prev_end - 1e-6 <= c <= s + 1e-6),
-            max(prev_end, s - 0.25),
-        )
-        e = next(
-            (c for c in sorted(cuts) if e - 1e-6 <= c <= next_start + 1e-6),
-            min(next_start, e + 0.35),
-        )
-        s = max(0.0, s)
-        if e - s > max_seconds:  # the pauses we added must not break --max-seconds
-            s, e = max(s, h.clip_start - 0.05), min(e, h.clip_end + 0.05)
-        out.append((s, e, h))
-        if len(out) >= count:
-            break
-    return out

@@ -22,7 +22,8 @@ import pyloudnorm
 from moviepy import VideoFileClip
 from PIL import Image
 
-from clipguard.clipper.captions import Overlay, caption_lines, load_font, text_image, to_overlay
+from clipguard.clipper.captext import LINE_CHARS, Card, Glossary, cards
+from clipguard.clipper.captions import Overlay, load_font, text_image, to_overlay
 from clipguard.clipper.reframe import Track, subject_track
 from clipguard.errors import MediaError, UsageError
 from clipguard.models import Clip, ClipPlan, Segment
@@ -53,36 +54,59 @@ class RenderOptions:
     threads: int = 0
     max_fps: float = 30.0
     loudness: bool = True
+    glossary: tuple[str, ...] = ()  # spellings for captions (see captext.Glossary)
 
     def __post_init__(self) -> None:
         output_size(self.aspect)  # one clear line for an unknown aspect
 
 
+MAX_UPSCALE = 2.5  # beyond this a crop looks stair-stepped: fit the frame over a blur
+
+
+def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Lanczos when enlarging (sharper edges than bilinear), area when shrinking."""
+    up = size[0] > img.shape[1] or size[1] > img.shape[0]
+    return cv2.resize(img, size, interpolation=cv2.INTER_LANCZOS4 if up else cv2.INTER_AREA)
+
+
 @dataclass
 class Reframe:
-    """Crop a window of the output aspect that follows ``track``; blur-pad without one."""
+    """Crop a window of the output aspect that follows ``track``; when no subject is
+    tracked, or the crop would be enlarged more than ``MAX_UPSCALE`` times (a 640x360
+    stream cut to 9:16 would be 5.3x), fit the whole frame over a blurred fill."""
 
     size: tuple[int, int]
     track: Track | None
+
+    def upscale(self, src_w: int, src_h: int) -> float:
+        """How much a crop of the output aspect would be enlarged."""
+        W, H = self.size
+        crop_w = min(src_w, int(round(src_h * W / H)))
+        crop_h = min(src_h, int(round(src_w * H / W)))
+        return max(W / crop_w, H / crop_h)
+
+    def mode(self, src_w: int, src_h: int) -> str:
+        W, H = self.size
+        if self.upscale(src_w, src_h) > MAX_UPSCALE:
+            return "fit"
+        same_aspect = abs(src_w / src_h - W / H) <= 0.05
+        return "crop" if (self.track is not None or same_aspect) else "fit"
 
     def apply(self, clip: VideoFileClip) -> VideoFileClip:
         W, H = self.size
         src_w, src_h = clip.size
         track = self.track
+        if self.mode(src_w, src_h) == "fit":
+            return clip.transform(lambda gf, t: _blur_pad(gf(t), W, H), apply_to=[])
         crop_w = min(src_w, int(round(src_h * W / H)))
         crop_h = min(src_h, int(round(src_w * H / W)))
-        wide_enough = crop_w < src_w * 0.999 or crop_h < src_h * 0.999
-
-        if track is None and wide_enough and abs(src_w / src_h - W / H) > 0.05:
-            return clip.transform(lambda gf, t: _blur_pad(gf(t), W, H), apply_to=[])
 
         def frame(get_frame, t):  # noqa: ANN001, ANN202 (MoviePy's frame-function signature)
             img = get_frame(t)
             cx = (track.at(t) if track else 0.5) * src_w
             x0 = int(np.clip(cx - crop_w / 2, 0, src_w - crop_w))
             y0 = (src_h - crop_h) // 2
-            crop = img[y0 : y0 + crop_h, x0 : x0 + crop_w]
-            return cv2.resize(crop, (W, H), interpolation=cv2.INTER_LINEAR)
+            return _resize(img[y0 : y0 + crop_h, x0 : x0 + crop_w], (W, H))
 
         return clip.transform(frame, apply_to=[])
 
@@ -100,7 +124,7 @@ def _blur_pad(img: np.ndarray, W: int, H: int) -> np.ndarray:
     y0, x0 = (bg.shape[0] - H) // 2, (bg.shape[1] - W) // 2
     canvas = (bg[y0 : y0 + H, x0 : x0 + W] * 0.6).astype(np.uint8)
     scale = min(W / w, H / h)
-    fg = cv2.resize(img, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_LINEAR)
+    fg = _resize(img, (int(w * scale), int(h * scale)))
     fy, fx = (H - fg.shape[0]) // 2, (W - fg.shape[1]) // 2
     canvas[fy : fy + fg.shape[0], fx : fx + fg.shape[1]] = fg
     return canvas
@@ -154,27 +178,39 @@ class NormalizeLoudness:
         return clip.with_volume_scaled(float(10 ** (gain_db / 20)))
 
 
-def _caption_lines(plan: ClipPlan, opts: RenderOptions, W: int) -> list[tuple[float, float, str]]:
-    """Caption lines in clip time, laid out once for both the burned-in text and the .srt."""
+def caption_cards(plan: ClipPlan, opts: RenderOptions) -> list[Card]:
+    """Caption cards in clip time, laid out once for the burned-in text and the .srt;
+    an editor's edited .srt (``plan.cards``) wins over the transcript."""
+    if plan.cards is not None:
+        return list(plan.cards)
     if not plan.captions:
         return []
-    margin = int(W * 0.06)
-    font = load_font(opts.font, int(W * 0.058))
-    return caption_lines(list(plan.captions), font, W - 2 * margin - 36, plan.start, plan.duration)
+    glossary = Glossary(tuple(opts.glossary))
+    return cards(
+        plan.captions,
+        aspect=opts.aspect,
+        offset=plan.start,
+        duration=plan.duration,
+        glossary=glossary,
+    )
+
+
+def _caption_size(W: int, aspect: str) -> int:
+    margin, pad = int(W * 0.06), 18
+    return int((W - 2 * margin - 2 * pad) / LINE_CHARS.get(aspect, 12))
 
 
 def _overlays(
-    plan: ClipPlan, opts: RenderOptions, W: int, H: int, lines: list[tuple[float, float, str]]
+    plan: ClipPlan, opts: RenderOptions, W: int, H: int, lines: list[Card]
 ) -> list[Overlay]:
     items: list[Overlay] = []
     margin = int(W * 0.06)
     if opts.captions and lines:
-        font = load_font(opts.font, int(W * 0.058))
-        for s, e, text in lines:
-            img = text_image(text, font, W - 2 * margin)
-            items.append(
-                to_overlay(img, s, e, (W - img.width) // 2, int(H * 0.78) - img.height // 2)
-            )
+        font = load_font(opts.font, _caption_size(W, opts.aspect))
+        for card in lines:
+            img = text_image(card.text, font, W - 2 * margin, box_alpha=110)
+            y = int(H * 0.78) - img.height // 2
+            items.append(to_overlay(img, card.start, card.end, (W - img.width) // 2, y))
     if opts.promo_text:
         font = load_font(opts.font, int(W * 0.068))
         img = text_image(opts.promo_text, font, W - 2 * margin, box=(214, 40, 40), box_alpha=220)
@@ -204,9 +240,15 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
     try:
         end = min(plan.end, source.duration - 1e-3)
         clip = source.subclipped(plan.start, end)
-        track = subject_track(plan.source, plan.start, end)
-        lines = _caption_lines(plan, opts, W)
-        effects = [Reframe((W, H), track), Overlays(_overlays(plan, opts, W, H, lines))]
+        # no subject to follow when the frame is too small to crop anyway
+        track = (
+            None
+            if Reframe((W, H), None).upscale(*source.size) > MAX_UPSCALE
+            else subject_track(plan.source, plan.start, end)
+        )
+        lines = caption_cards(plan, opts)
+        reframe = Reframe((W, H), track)
+        effects = [reframe, Overlays(_overlays(plan, opts, W, H, lines))]
         if opts.loudness:
             effects.append(NormalizeLoudness())
         for effect in effects:
@@ -242,8 +284,7 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
             Image.fromarray(cover).save(tmp_jpg, format="JPEG", quality=88)
     finally:
         source.close()
-    captions = [Segment(s, e, text) for s, e, text in lines]
-    write_text(srt, srt_text(captions))
+    write_text(srt, srt_text([Segment(c.start, c.end, c.text) for c in lines]))
     return Clip(
         path=str(mp4.relative_to(out_dir.parent)) if out_dir.parent in mp4.parents else str(mp4),
         start=plan.start,
@@ -253,6 +294,8 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
         height=H,
         srt=srt.name,
         cover=jpg.name,
-        reframe=track.source if track else "blur-pad",
+        reframe=(track.source if track else "center")
+        if reframe.mode(*source.size) == "crop"
+        else "fit",
         reasons=dict(plan.reasons),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -205,6 +206,20 @@ def dense_motion(
             motion.append(value)
         prev, prev_hist = grey, hist
     return np.asarray(times), np.asarray(motion), cuts
+
+
+def exact_cuts(media: Path) -> Callable[[float, float], list[float]]:
+    """Frame-exact scene cuts in a time window, decoded on demand and remembered per
+    window: the clip edges need them, and only a few seconds around each edge."""
+    memo: dict[tuple[float, float], list[float]] = {}
+
+    def near(a: float, b: float) -> list[float]:
+        key = (round(max(0.0, a), 1), round(b, 1))
+        if key not in memo:
+            memo[key] = dense_motion(media, key[0], key[1])[2]
+        return memo[key]
+
+    return near
 
 
 class Motion:

@@ -51,6 +51,13 @@ class RecordingLayout:
         return self.root / "findings.json"
 
     @property
+    def screen(self) -> Path:
+        return self.root / "screen.json"
+
+    def screen_thumb(self, index: int) -> Path:
+        return self.root / "screen" / f"finding_{index:03d}.jpg"
+
+    @property
     def signals(self) -> Path:
         return self.root / "signals.npz"
 
@@ -65,6 +72,14 @@ class RecordingLayout:
     @property
     def clips_index(self) -> Path:
         return self.clips_dir / "clips.json"
+
+    @property
+    def timeline_otio(self) -> Path:
+        return self.clips_dir / "timeline.otio"
+
+    @property
+    def timeline_xml(self) -> Path:
+        return self.clips_dir / "timeline.xml"
 
     def clip(self, index: int, suffix: str = ".mp4") -> Path:
         return self.clips_dir / f"clip_{index:02d}{suffix}"

@@ -22,14 +22,15 @@ from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
 from clipguard.errors import ClipguardError, MediaError, UsageError
 from clipguard.models import SEVERITIES, Finding, Transcript, severity_rank
+from clipguard.pipeline.clipping import stage_clips
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.pipeline.stages import (
     load_transcript_input,
-    stage_clips,
     stage_highlights,
     stage_report,
     stage_scan,
+    stage_screen,
     stage_transcribe,
 )
 
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 StageProgress = Callable[[float, float, str], None]
 # share of the progress bar per stage (transcription dominates)
 _SPAN = {
-    "transcribe": (0.0, 0.7),
+    "transcribe": (0.0, 0.62),
+    "screen": (0.62, 0.7),
     "scan": (0.7, 0.72),
     "highlights": (0.72, 0.78),
     "clips": (0.78, 0.98),
@@ -59,6 +61,7 @@ class RunOptions:
     clips: bool = True
     require_video: bool = False  # `clip`: an audio-only input is an error, not a no-op
     link_media: str = "absolute"  # the report's video: absolute | copy | hardlink
+    screen: bool = True  # read on-screen text and QR codes (inputs with video)
 
     def __post_init__(self) -> None:
         if self.link_media not in LINK_MODES:
@@ -156,16 +159,6 @@ def find_chat(media: Path) -> Path | None:
     return None
 
 
-def gated_spans(
-    transcript: Transcript, findings: list[Finding], gate: str
-) -> list[tuple[float, float]]:
-    """Where no clip edge may reach: findings at or above the gate, and coverage gaps."""
-    from clipguard.clipper.highlights import GATE_MARGIN, gap_findings
-
-    gated = [f for f in findings if severity_rank(f.severity) >= severity_rank(gate)]
-    return [(f.start - GATE_MARGIN, f.end + GATE_MARGIN) for f in gated + gap_findings(transcript)]
-
-
 class _Stages:
     """Maps each stage's own progress onto one bar and names the stage."""
 
@@ -219,8 +212,12 @@ def scan_recording(
         )
     result = RecordingResult(str(source), str(layout.root))
     result.add_transcript(transcript, cached)
+    screen = []
+    if options.screen and Path(transcript.media.path).exists() and transcript.media.has_video:
+        stages("screen")
+        screen = stage_screen(Path(transcript.media.path), transcript, layout, scanner)
     stages("scan")
-    result.add_findings(stage_scan(transcript, layout, scanner))
+    result.add_findings(stage_scan(transcript, layout, scanner, screen))
     stages("report")
     stage_report(layout, transcript, options.link_media)
     result.seconds = time.perf_counter() - t0
@@ -246,8 +243,12 @@ def process_recording(
     transcript, cached = stage_transcribe(media, layout, options.transcribe, stages("transcribe"))
     Manifest.load(layout.manifest).set(options=options.to_dict())
     result.add_transcript(transcript, cached)
+    screen = []
+    if options.screen and transcript.media.has_video:
+        stages("screen")
+        screen = stage_screen(media, transcript, layout, scanner)
     stages("scan")
-    findings = stage_scan(transcript, layout, scanner)
+    findings = stage_scan(transcript, layout, scanner, screen)
     result.add_findings(findings)
     if options.clips and not transcript.media.has_video and options.require_video:
         raise MediaError(f"{media}: has no video stream, so there is nothing to clip")
@@ -258,13 +259,12 @@ def process_recording(
         clips = stage_clips(
             media,
             transcript,
+            findings,
             highlights,
             layout,
-            options.highlight.count,
+            options.highlight,
             options.render,
             progress=stages("clips"),
-            max_seconds=options.highlight.max_seconds,
-            forbidden=gated_spans(transcript, findings, options.highlight.gate),
         )
         result.clips = len(clips)
         if len(clips) < options.highlight.count:

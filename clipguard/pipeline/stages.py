@@ -16,14 +16,13 @@ import numpy as np
 
 from clipguard.asr.transcribe import ProgressFn, TranscribeOptions, cache_key, transcribe
 from clipguard.clipper.highlights import HighlightOptions, HighlightsResult
-from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.errors import MediaError, SilentMediaError
 from clipguard.media import SILENCE_DBFS, AudioStats, probe, sha256_file
-from clipguard.models import SCHEMA_VERSION, Clip, ClipPlan, Finding, Highlight, Transcript
+from clipguard.models import SCHEMA_VERSION, Finding, Highlight, Transcript
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest, stage_key
-from clipguard.writers import atomic_path, ensure_dir, read_json, write_json, write_transcript
+from clipguard.writers import atomic_path, read_json, write_json, write_transcript
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +103,18 @@ def findings_document(scanner: Scanner, transcript: Transcript, findings: list[F
     }
 
 
-def stage_scan(transcript: Transcript, layout: RecordingLayout, scanner: Scanner) -> list[Finding]:
-    """Scan a transcript; skipped when neither the transcript nor the rules changed."""
+def stage_scan(
+    transcript: Transcript,
+    layout: RecordingLayout,
+    scanner: Scanner,
+    screen: list[Finding] | None = None,
+) -> list[Finding]:
+    """Scan a transcript (and add the screen's findings); skipped when neither the
+    transcript, the rules nor the screen's findings changed."""
     layout.create()
     manifest = Manifest.load(layout.manifest)
-    key = stage_key(transcript.cache_key, scanner.fingerprint)
+    screen = screen or []
+    key = stage_key(transcript.cache_key, scanner.fingerprint, [f.to_dict() for f in screen])
     cached = manifest.reuse(
         "scan",
         key,
@@ -118,7 +124,7 @@ def stage_scan(transcript: Transcript, layout: RecordingLayout, scanner: Scanner
     if cached is not None:
         return cached
     t0 = time.perf_counter()
-    findings = scanner.scan(transcript)
+    findings = sorted(scanner.scan(transcript) + screen, key=lambda f: (f.start, f.end, f.rule_id))
     write_json(layout.findings, findings_document(scanner, transcript, findings))
     manifest.record(
         "scan",
@@ -129,6 +135,60 @@ def stage_scan(transcript: Transcript, layout: RecordingLayout, scanner: Scanner
         findings=len(findings),
     )
     return findings
+
+
+SCREEN_VERSION = 1  # bump when frame selection, OCR settings or tracking change
+
+
+def stage_screen(
+    media_path: Path, transcript: Transcript, layout: RecordingLayout, scanner: Scanner
+) -> list[Finding]:
+    """Read the screen (cached in screen.json by media and reader version), then run
+    its text through the rules; each finding gets a thumbnail with its box."""
+    from clipguard.screen.findings import screen_findings
+    from clipguard.screen.read import ScreenReading, Track, read_screen, thumbnail
+
+    layout.create()
+    manifest = Manifest.load(layout.manifest)
+    if not transcript.media.has_video:
+        manifest.record("screen", "skipped", reason="no video stream")
+        return []
+    key = stage_key(SCREEN_VERSION, transcript.media.sha256)
+
+    def load() -> ScreenReading:
+        doc = read_json(layout.screen)
+        return ScreenReading([Track.from_dict(t) for t in doc["tracks"]], **doc["stats"])
+
+    t0 = time.perf_counter()
+    reading = manifest.reuse("screen", key, [layout.screen], load)
+    cached = reading is not None
+    if reading is None:
+        reading = read_screen(Path(media_path))
+        write_json(
+            layout.screen,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "stats": reading.stats(),
+                "tracks": [t.to_dict() for t in reading.tracks],
+            },
+        )
+    out = []
+    for i, (finding, track) in enumerate(screen_findings(reading, scanner), 1):
+        thumb = layout.screen_thumb(i)
+        if not thumb.exists() or not cached:
+            thumbnail(Path(media_path), track.frame_time, track.bbox, thumb)
+        out.append(replace(finding, thumbnail=str(thumb.relative_to(layout.root))))
+    if not cached:
+        manifest.record(
+            "screen",
+            "ok",
+            key=key,
+            seconds=time.perf_counter() - t0,
+            **reading.stats(),
+            tracks=len(reading.tracks),
+            findings=len(out),
+        )
+    return out
 
 
 def load_transcript_input(path: Path) -> Transcript:
@@ -259,88 +319,3 @@ def stage_highlights(
         dropped=len(dropped),
     )
     return HighlightsResult(tuple(highlights), tuple(cuts), signals)
-
-
-def stage_clips(
-    media_path: Path,
-    transcript: Transcript,
-    result: HighlightsResult,
-    layout: RecordingLayout,
-    count: int,
-    options: RenderOptions,
-    *,
-    progress: ProgressFn | None = None,
-    max_seconds: float = 1e9,
-    forbidden: list[tuple[float, float]] | None = None,
-) -> list[Clip]:
-    """Render the top gated highlights; skipped when nothing they depend on changed
-    (the caption text included, so an edited transcript re-renders)."""
-    from clipguard.clipper.highlights import clip_spans
-    from clipguard.clipper.render import output_size, render_clip
-    from clipguard.clipper.signals import GRID
-
-    layout.create()
-    manifest = Manifest.load(layout.manifest)
-    segments = [s for s in transcript.segments if s.words]
-    spans = clip_spans(
-        list(result.highlights), count, list(result.cuts), segments, max_seconds, forbidden
-    )
-    width, height = output_size(options.aspect)
-    captions = [
-        tuple(s for s in segments if s.end > start and s.start < end) for start, end, _ in spans
-    ]
-    key = stage_key(
-        transcript.media.sha256,
-        [(a, b) for a, b, _ in spans],
-        [[s.text for s in caps] for caps in captions],
-        asdict(options),
-        width,
-        height,
-    )
-    expected = [layout.clip(i) for i in range(1, len(spans) + 1)]
-    cached = manifest.reuse(
-        "clips",
-        key,
-        [layout.clips_index, *expected],
-        lambda: [Clip.from_dict(c) for c in read_json(layout.clips_index)["clips"]],
-    )
-    if cached is not None:
-        return cached
-    if transcript.media.has_video is False:
-        raise MediaError(f"{media_path}: has no video stream, so there is nothing to clip")
-    curve = result.score_curve()
-    t0 = time.perf_counter()
-    clips: list[Clip] = []
-    clips_dir = ensure_dir(layout.clips_dir)
-    for i, ((start, end, h), caps) in enumerate(zip(spans, captions), 1):
-        cover_time = None
-        if curve is not None and curve.size:
-            a, b = int(start / GRID), max(int(start / GRID) + 1, int(end / GRID))
-            cover_time = (a + int(np.argmax(curve[a:b]))) * GRID + GRID / 2
-        plan = ClipPlan(
-            i,
-            Path(media_path),
-            start,
-            end,
-            h.score,
-            width,
-            height,
-            caps,
-            options.promo_text,
-            h.reasons,
-            cover_time,
-        )
-        clip = render_clip(plan, clips_dir, options)
-        clips.append(replace(clip, highlight={"start": h.start, "end": h.end, "gate": h.gate}))
-        if progress:
-            progress(i, len(spans))
-    old = read_json(layout.clips_index)["clips"] if layout.clips_index.exists() else []
-    write_json(
-        layout.clips_index,
-        {"schema_version": SCHEMA_VERSION, "clips": [c.to_dict() for c in clips]},
-    )
-    for stale in old[len(clips) :]:  # our own earlier clips beyond the new count
-        for suffix in (".mp4", ".srt", ".jpg"):
-            (clips_dir / (Path(stale["path"]).stem + suffix)).unlink(missing_ok=True)
-    manifest.record("clips", "ok", key=key, seconds=time.perf_counter() - t0, clips=len(clips))
-    return clips

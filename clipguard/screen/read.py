@@ -1,0 +1,160 @@
+"""Read the screen of one recording into text tracks and QR codes.
+
+A text that stays on screen across many samples is one track spanning its whole time
+on screen; it ends at the last sample that still showed it. Samples that were not
+read (nothing static changed) extend every open track.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clipguard.screen import frames, ocr, qr
+
+log = logging.getLogger(__name__)
+
+SETTLE = 2 * frames.SAMPLE_SECONDS  # a change is read about this long after it appears
+
+
+@dataclass
+class Track:
+    """One text (or QR payload) and where and when it was on screen."""
+
+    text: str
+    bbox: tuple[int, int, int, int]
+    start: float
+    end: float
+    kind: str = "text"  # text | qr:<payload kind>
+    score: float = 1.0
+    frame_time: float = 0.0  # a sample that showed it (for the thumbnail)
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "bbox": list(self.bbox),
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "kind": self.kind,
+            "score": round(self.score, 4),
+            "frame_time": round(self.frame_time, 3),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Track:
+        return cls(
+            d["text"],
+            tuple(d["bbox"]),
+            d["start"],
+            d["end"],
+            d.get("kind", "text"),
+            d.get("score", 1.0),
+            d.get("frame_time", d["start"]),
+        )
+
+
+@dataclass
+class ScreenReading:
+    tracks: list[Track] = field(default_factory=list)
+    samples: int = 0
+    frames_read: int = 0
+    ocr_calls: int = 0
+    seconds: float = 0.0
+
+    def stats(self) -> dict:
+        return {
+            "samples": self.samples,
+            "frames_read": self.frames_read,
+            "ocr_calls": self.ocr_calls,
+        }
+
+
+def _key(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Same place on screen (centres within half a box)."""
+    ax, ay = a[0] + a[2] / 2, a[1] + a[3] / 2
+    bx, by = b[0] + b[2] / 2, b[1] + b[3] / 2
+    return abs(ax - bx) <= max(a[2], b[2]) / 2 + 8 and abs(ay - by) <= max(a[3], b[3]) / 2 + 8
+
+
+def read_screen(media: Path) -> ScreenReading:
+    t0 = time.perf_counter()
+    reading = ScreenReading()
+    cache: list[tuple[bytes, list[Track]]] = []  # look hash -> what that frame showed
+    open_tracks: list[Track] = []
+    last_read = 0.0
+    for t, sample in frames.worth_reading(Path(media)):
+        reading.samples += 1
+        if sample is None:
+            for tr in open_tracks:
+                tr.end = t
+            continue
+        reading.frames_read += 1
+        seen = next(
+            (hit for look, hit in cache if frames.same_look(look, sample.look)),
+            None,
+        )
+        if seen is None:
+            reading.ocr_calls += 1
+            seen = [
+                Track(b.text, b.bbox, t, t, "text", b.score, t) for b in ocr.read_text(sample.image)
+            ]
+            seen += [
+                Track(c.payload, c.bbox, t, t, f"qr:{c.kind}", 1.0, t)
+                for c in qr.read_qr(sample.image)
+            ]
+            cache.append((sample.look, seen))
+        still: list[Track] = []
+        for item in seen:
+            match = next(
+                (
+                    o
+                    for o in open_tracks
+                    if _key(o.text) == _key(item.text) and _near(o.bbox, item.bbox)
+                ),
+                None,
+            )
+            if match is not None:
+                match.end = t
+                still.append(match)
+            else:
+                # a settled change was on screen since about SETTLE ago; a cut starts now
+                start = max(last_read, t - SETTLE) if sample.reason == "changed" else t
+                fresh = Track(item.text, item.bbox, start, t, item.kind, item.score, t)
+                reading.tracks.append(fresh)
+                still.append(fresh)
+        for gone in open_tracks:
+            if not any(gone is k for k in still):  # it vanished after its last sample
+                gone.end = min(t, gone.end + frames.SAMPLE_SECONDS)
+        open_tracks = still
+        last_read = t
+    reading.seconds = time.perf_counter() - t0
+    return reading
+
+
+def thumbnail(media: Path, t: float, bbox: tuple[int, int, int, int], dest: Path) -> Path:
+    """A small JPEG of the frame at ``t`` with the box drawn, for the report."""
+    import cv2
+
+    from clipguard.media import iter_video_frames
+    from clipguard.writers import atomic_path
+
+    for frame in iter_video_frames(media, max(0.0, t - 0.05), t + 1.0):
+        img = frame.to_ndarray(format="rgb24")
+        x, y, w, h = bbox
+        cv2.rectangle(img, (x, y), (x + w, y + h), (230, 30, 30), max(2, img.shape[1] // 320))
+        scale = 320 / img.shape[1]
+        small = cv2.resize(
+            img, (320, max(1, int(img.shape[0] * scale))), interpolation=cv2.INTER_AREA
+        )
+        with atomic_path(dest) as tmp:
+            cv2.imwrite(
+                str(tmp), cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
+            )
+        return dest
+    return dest
