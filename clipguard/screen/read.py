@@ -152,9 +152,10 @@ def thumbnail(media: Path, t: float, bbox: tuple[int, int, int, int], dest: Path
         small = cv2.resize(
             img, (320, max(1, int(img.shape[0] * scale))), interpolation=cv2.INTER_AREA
         )
-        with atomic_path(dest) as tmp:
-            cv2.imwrite(
-                str(tmp), cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
-            )
+        bgr = cv2.cvtColor(small, cv2.COLOR_RGB2BGR)
+        ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        if ok:
+            with atomic_path(dest) as tmp:
+                tmp.write_bytes(data.tobytes())
         return dest
     return dest

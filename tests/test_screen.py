@@ -1,0 +1,186 @@
+"""On-screen text and QR codes, read for real (RapidOCR's bundled models, OpenCV's QR
+decoder) from a video built here: overlays drawn with the bundled CJK font on the
+shop fixture, a QR made with cv2.QRCodeEncoder."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import pytest
+from PIL import Image, ImageDraw
+
+from clipguard.asr.transcribe import TranscribeOptions
+from clipguard.clipper.captions import load_font
+from clipguard.clipper.highlights import HighlightOptions
+from clipguard.compliance_rules.hotwords import default_hotwords
+from clipguard.pipeline.layout import RecordingLayout
+from clipguard.pipeline.run import RunOptions, process_recording
+from clipguard.screen.qr import classify
+from clipguard.screen.read import read_screen
+from clipguard.writers import read_json
+
+QR_PAYLOAD = "https://u.wechat.com/kFz3abc888"
+# (png, x, y, shown from, shown until): None means the whole recording
+OVERLAYS = {
+    "handle": ("薇信 abc888", 30, (200, 30, 30, 255), 20, 20, 30.0, 36.0),
+    "qr": (None, None, None, 470, 110, 21.0, 27.0),
+    "banner": ("欢迎来到直播间", 22, (0, 0, 0, 160), None, None, None, None),
+    "claim": ("史上最低价", 34, (20, 20, 120, 255), 400, 30, 44.0, 49.5),
+}
+
+
+def _card(text: str, size: int, bg: tuple, path: Path) -> Path:
+    font = load_font(None, size)
+    img = Image.new("RGBA", (int(font.getlength(text)) + 24, size + 24), bg)
+    ImageDraw.Draw(img).text((12, 6), text, font=font, fill="white")
+    img.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def overlay_video(fixtures, tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("screen")
+    inputs = []
+    for name, (text, size, bg, *_rest) in OVERLAYS.items():
+        if name == "qr":
+            code = cv2.QRCodeEncoder.create().encode(QR_PAYLOAD)
+            code = cv2.resize(code, (150, 150), interpolation=cv2.INTER_NEAREST)
+            code = cv2.copyMakeBorder(code, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+            cv2.imwrite(str(d / "qr.png"), code)
+            inputs.append(d / "qr.png")
+        else:
+            inputs.append(_card(text, size, bg, d / f"{name}.png"))
+    chain, last = [], "0:v"
+    for i, (*_, x, y, a, b) in enumerate(OVERLAYS.values(), 1):
+        pos = "(W-w)/2:H-h-10" if x is None else f"{x}:{y}"
+        when = f":enable='between(t,{a},{b})'" if a is not None else ""
+        chain.append(f"[{last}][{i}:v]overlay={pos}{when}[o{i}]")
+        last = f"o{i}"
+    out = d / "overlays.mp4"
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-i",
+        str(fixtures / "shop_zh.mp4"),
+    ]
+    for p in inputs:
+        cmd += ["-i", str(p)]
+    cmd += [
+        "-filter_complex",
+        ";".join(chain),
+        "-map",
+        f"[{last}]",
+        "-map",
+        "0:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        "15",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "copy",
+        str(out),
+    ]
+    subprocess.run(cmd, check=True)
+    return out
+
+
+def test_reading_makes_one_track_per_overlay_with_its_time_on_screen(overlay_video):
+    reading = read_screen(overlay_video)
+    by_text = {"".join(t.text.split()): t for t in reading.tracks}
+    handle = by_text["薇信abc888"]
+    assert abs(handle.start - 30.0) <= 1.5 and abs(handle.end - 36.0) <= 1.5
+    claim = by_text["史上最低价"]
+    assert abs(claim.start - 44.0) <= 1.5 and abs(claim.end - 49.5) <= 1.5
+    banner = by_text["欢迎来到直播间"]
+    assert banner.start <= 1.0 and banner.end >= 49.0, "a standing banner is one track"
+    qrs = [t for t in reading.tracks if t.kind.startswith("qr:")]
+    assert [q.text for q in qrs] == [QR_PAYLOAD] and qrs[0].kind == "qr:wechat"
+    assert abs(qrs[0].start - 21.0) <= 1.5 and abs(qrs[0].end - 27.0) <= 1.5
+    # the standing banner is not read again every second
+    assert reading.ocr_calls <= reading.samples / 3, reading.stats()
+
+
+def test_screen_findings_feed_the_same_rules_report_and_gate(overlay_video, tmp_path):
+    options = RunOptions(
+        transcribe=TranscribeOptions(hotwords=default_hotwords()),
+        highlight=HighlightOptions(count=3, min_seconds=4, max_seconds=20),
+    )
+    result = process_recording(overlay_video, tmp_path, options)
+    layout = RecordingLayout.of(tmp_path, overlay_video)
+    findings = read_json(layout.findings)["findings"]
+    screen = [f for f in findings if f["channel"] == "screen"]
+    assert all(f["channel"] == "speech" for f in findings if f not in screen)
+    cats = sorted((f["category"], round(f["start"])) for f in screen)
+    assert [c for c, _ in cats] == ["absolute_claims", "off_platform", "off_platform"], screen
+    handle = next(f for f in screen if "abc888" in f["text"] and f["match"] != "qr")
+    qr = next(f for f in screen if f["match"] == "qr")
+    assert qr["extra"]["payload"] == QR_PAYLOAD and qr["severity"] == "block"
+    assert handle["severity"] == "block" and 28.5 <= handle["start"] <= 31.5
+    assert not any("欢迎来到直播间" in f["text"] for f in screen), (
+        "the clean banner is not a finding"
+    )
+    for f in screen:
+        assert len(f["bbox"]) == 4 and (layout.root / f["thumbnail"]).exists()
+    manifest = read_json(layout.manifest)
+    assert manifest["stages"]["screen"]["status"] == "ok"
+    assert (
+        manifest["stages"]["screen"]["ocr_calls"] >= 1 and "seconds" in manifest["stages"]["screen"]
+    )
+    # a clip never shows a flagged overlay: the hype moment under the QR code is dropped
+    highlights = read_json(layout.highlights)["highlights"]
+    assert any("screen.qr_off_platform" in h.get("dropped", "") for h in highlights)
+    clips = read_json(layout.clips_index)["clips"]
+    assert clips, "the clean opening still makes a clip"
+    for c in clips:
+        for f in screen:
+            assert not (c["start"] < f["end"] and c["end"] > f["start"]), (c, f["text"])
+    html = layout.report.read_text(encoding="utf-8")
+    assert 'id="channel"' in html and "screen/finding_" in html
+    assert result.findings["block"] >= 3
+
+
+def test_video_without_text_and_audio_only_cost_nothing(fixtures, tmp_path):
+    solid = tmp_path / "solid.mp4"
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x335577:s=640x360:r=15:d=20",
+            "-c:v",
+            "libx264",
+            "-g",
+            "15",
+            "-pix_fmt",
+            "yuv420p",
+            str(solid),
+        ],
+        check=True,
+    )
+    reading = read_screen(solid)
+    assert reading.tracks == [] and reading.ocr_calls == 1, reading.stats()
+    reading = read_screen(fixtures / "bad" / "silence.wav")
+    assert reading.samples == 0 and reading.ocr_calls == 0
+
+
+def test_qr_payload_kinds():
+    assert classify("https://u.wechat.com/abc") == "wechat"
+    assert classify("wxp://f2f0abc") == "wechat"
+    assert classify("https://qr.alipay.com/xyz") == "alipay"
+    assert classify("tel:13800138000") == "phone"
+    assert classify("https://example.org/shop") == "url"
+    assert classify("https://v.douyin.com/abc/") == "platform"
+    assert classify("just some text") == "other"
