@@ -290,3 +290,36 @@ def iter_sampled_frames(path: Path, every: float = 1.0) -> Iterator[tuple[float,
                 yield float(frame.time), frame
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: cannot read video: {_reason(exc)}") from None
+
+
+def read_audio(path: Path, start: float, end: float) -> np.ndarray:
+    """16 kHz mono float32 samples of ``start..end`` only (one seek, no full decode)."""
+    path = Path(path)
+    resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    pieces: list[np.ndarray] = []
+    with _open(path) as container:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: has no audio stream")
+        stream = container.streams.audio[0]
+        if stream.time_base:
+            container.seek(
+                int(max(0.0, start - 0.5) / stream.time_base), stream=stream, backward=True
+            )
+        first: float | None = None
+        try:
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                if first is None:
+                    first = float(frame.time)
+                for out in resampler.resample(frame):
+                    pieces.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
+                if frame.time > end:
+                    break
+        except av.error.FFmpegError as exc:
+            log.warning("%s: decoding stopped early: %s", path, exc)
+    if not pieces or first is None:
+        return np.zeros(0, dtype=np.float32)
+    audio = np.concatenate(pieces)
+    a = max(0, int((start - first) * SAMPLE_RATE))
+    return audio[a : a + int((end - start) * SAMPLE_RATE)]

@@ -14,10 +14,10 @@ from clipguard.cli.options import (
     CHAT,
     CLIP,
     COMMON,
+    DETECTION,
     FAIL_ON,
     GLOSSARY,
     RULES,
-    SCREEN,
     TRANSCRIBE,
     options,
     run_options,
@@ -78,7 +78,7 @@ def transcribe(media: MediaArg, **opts: Any) -> None:
 
 @app.command()
 @guarded
-@options(RULES, SCREEN, FAIL_ON, TRANSCRIBE, COMMON)
+@options(RULES, DETECTION, FAIL_ON, TRANSCRIBE, COMMON)
 def scan(
     inputs: Annotated[
         list[Path], typer.Argument(metavar="INPUT...", help="Media files or transcript.json files.")
@@ -116,7 +116,7 @@ def _clip_like(
 
 @app.command()
 @guarded
-@options(CLIP, GLOSSARY, CHAT, RULES, SCREEN, TRANSCRIBE, COMMON)
+@options(CLIP, GLOSSARY, CHAT, RULES, DETECTION, TRANSCRIBE, COMMON)
 def clip(media: MediaArg, **opts: Any) -> None:
     """Cut the best moments into compliance-gated vertical promo clips."""
     _clip_like(media, opts, None, require_video=True)
@@ -124,7 +124,7 @@ def clip(media: MediaArg, **opts: Any) -> None:
 
 @app.command()
 @guarded
-@options(FAIL_ON, CLIP, GLOSSARY, CHAT, RULES, SCREEN, TRANSCRIBE, COMMON)
+@options(FAIL_ON, CLIP, GLOSSARY, CHAT, RULES, DETECTION, TRANSCRIBE, COMMON)
 def run(media: MediaArg, **opts: Any) -> None:
     """Transcribe, scan, cut clips and write report.html + manifest.json per recording."""
     from clipguard.pipeline.run import check_fail_on
@@ -135,7 +135,7 @@ def run(media: MediaArg, **opts: Any) -> None:
 
 @app.command()
 @guarded
-@options(CLIP, GLOSSARY, RULES, SCREEN, TRANSCRIBE, COMMON)
+@options(CLIP, GLOSSARY, RULES, DETECTION, TRANSCRIBE, COMMON)
 def batch(
     target: Annotated[
         str,

@@ -116,12 +116,23 @@ RULES = [
         "absolute",
     ),
 ]
-SCREEN = [
+DETECTION = [
     _p(
         "no_screen",
         Annotated[
             bool,
             typer.Option("--no-screen", help="Do not read on-screen text and QR codes."),
+        ],
+        False,
+    ),
+    _p(
+        "no_acoustic",
+        Annotated[
+            bool,
+            typer.Option(
+                "--no-acoustic",
+                help="Do not check sound-alike rule terms against the audio (text matching only).",
+            ),
         ],
         False,
     ),
@@ -306,6 +317,7 @@ def run_options(opts: dict[str, Any], **overrides: Any) -> Any:
         chat=str(opts["chat"]) if opts.get("chat") else None,
         link_media=opts.get("link_media", "absolute"),
         screen=not opts.get("no_screen", False),
+        acoustic=not opts.get("no_acoustic", False),
         clips=clip,
         **overrides,
     )

@@ -1,4 +1,4 @@
-"""``clipguard rules``: list, show, lint, test and allowlist."""
+"""``clipguard rules``: list, show, lint, test, allowlist and variants."""
 
 from __future__ import annotations
 
@@ -114,4 +114,27 @@ def rules_allowlist(
         opts["json_out"],
         opts["quiet"],
         f"{path}: {n} allow entr{'y' if n == 1 else 'ies'} added",
+    )
+
+
+@rules_app.command("variants")
+@guarded
+@options(OUTPUT)
+def rules_variants(
+    decisions: Annotated[Path, typer.Argument(help="decisions.json exported from report.html.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Variants pack to write (merged if it exists).")
+    ] = Path("variants.yaml"),
+    **opts: Any,
+) -> None:
+    """Turn confirmed findings heard as other words into rule variants for --rules."""
+    from clipguard.compliance_rules.allowlist import variants_from_decisions
+
+    path, added = variants_from_decisions(decisions, out)
+    n = len(added)
+    emit(
+        {"out": str(path), "added": added},
+        opts["json_out"],
+        opts["quiet"],
+        f"{path}: {n} variant{'' if n == 1 else 's'} added",
     )

@@ -29,6 +29,7 @@ RULE_FIELDS = {
     "near",
     "token_prefix",
     "exceptions",
+    "variants",
     "pinyin",
     "word_boundary",
 }
@@ -40,6 +41,7 @@ PACK_FIELDS = {
     "source",
     "rules",
     "allow",
+    "variants",
     "categories",
 }
 
@@ -66,6 +68,9 @@ class Rule:
     near: tuple[Near, ...] = ()
     token_prefix: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
+    # how the ASR has written a term (萌酱血压 for 能降血压), confirmed by a reviewer:
+    # matched literally, never by sound
+    variants: tuple[str, ...] = ()
     # None: match by sound for terms of 3+ syllables only (2-syllable homophones are
     # everywhere: 最优/最有, 我操/我操作); True: from 2 syllables (微信/薇信, 驻地/住地)
     pinyin: bool | None = None
@@ -80,6 +85,15 @@ class Allow:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A confirmed mishearing of the named rules' terms (a pack-level ``variants`` entry,
+    so a reviewers' pack can extend rules defined in the built-in ones)."""
+
+    text: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RulePack:
     name: str
     version: str
@@ -88,6 +102,7 @@ class RulePack:
     path: str = ""
     allow: tuple[Allow, ...] = field(default_factory=tuple)
     categories: tuple[tuple[str, str], ...] = ()  # (category id, label shown to reviewers)
+    variants: tuple[Variant, ...] = ()
 
     def header(self) -> dict[str, Any]:
         out: dict[str, Any] = {"pack": self.name, "version": self.version}
@@ -192,7 +207,7 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
             f"must be one of block, review, info (got {severity!r})",
         )
     kw: dict[str, Any] = {}
-    for key in ("terms", "patterns", "token_prefix", "exceptions"):
+    for key in ("terms", "patterns", "token_prefix", "exceptions", "variants"):
         if key in m:
             kw[key] = _strings(ctx, m[key][1], f"{where}.{key}")
     for i, pat in enumerate(kw.get("patterns", ())):
@@ -212,7 +227,7 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
     for key in ("description", "source"):
         if key in m:
             kw[key] = _scalar(ctx, m[key][1], f"{where}.{key}")
-    if not any(kw.get(k) for k in ("terms", "patterns", "near", "token_prefix")):
+    if not any(kw.get(k) for k in ("terms", "patterns", "near", "token_prefix", "variants")):
         raise ctx.fail(
             node, where, "a rule needs at least one of terms, patterns, near, token_prefix"
         )
@@ -277,14 +292,32 @@ def parse_pack(text: str, path: str) -> RulePack:
                 raise ctx.fail(item, f"allow[{i}].text", "is required")
             ids = _strings(ctx, am["rules"][1], f"allow[{i}].rules") if "rules" in am else ()
             allow.append(Allow(_scalar(ctx, am["text"][1], f"allow[{i}].text"), ids))
-    if not rules and not allow:
-        raise ctx.fail(root, "rules", "a pack needs rules or an allow list")
+    variants: list[Variant] = []
+    if "variants" in m:
+        vnode = m["variants"][1]
+        if not isinstance(vnode, yaml.SequenceNode):
+            raise ctx.fail(vnode, "variants", "must be a list")
+        for i, item in enumerate(vnode.value):
+            vm = _mapping(ctx, item, f"variants[{i}]")
+            for req in ("text", "rules"):
+                if req not in vm:
+                    raise ctx.fail(item, f"variants[{i}].{req}", "is required")
+            variants.append(
+                Variant(
+                    _scalar(ctx, vm["text"][1], f"variants[{i}].text"),
+                    _strings(ctx, vm["rules"][1], f"variants[{i}].rules"),
+                )
+            )
+    if not rules and not allow and not variants:
+        raise ctx.fail(root, "rules", "a pack needs rules, an allow list or variants")
     desc = _scalar(ctx, m["description"][1], "description") if "description" in m else ""
     categories: list[tuple[str, str]] = []
     if "categories" in m:
         for key, (_, vnode) in _mapping(ctx, m["categories"][1], "categories").items():
             categories.append((key, _scalar(ctx, vnode, f"categories.{key}")))
-    return RulePack(name, version, tuple(rules), desc, path, tuple(allow), tuple(categories))
+    return RulePack(
+        name, version, tuple(rules), desc, path, tuple(allow), tuple(categories), tuple(variants)
+    )
 
 
 def load_pack_file(path: Path) -> RulePack:

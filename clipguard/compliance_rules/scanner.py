@@ -7,22 +7,40 @@ interface, exceptions and allow entries suppress hits of the rules they name, an
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections import defaultdict
 
+from clipguard.compliance_rules import acoustic
+from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.dedupe import dedupe
 from clipguard.compliance_rules.document import Document, Hit
 from clipguard.compliance_rules.hotwords import default_hotwords, hotwords_for
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
 from clipguard.compliance_rules.packs import Rule, RulePack
+from clipguard.compliance_rules.sound import SoundIndex
 from clipguard.compliance_rules.terms import TermIndex
 from clipguard.models import Finding, Transcript
 
 __all__ = ["Document", "Hit", "Scanner", "default_hotwords", "scanner_for"]
 
 CONTEXT_CHARS = 24
+SENTENCE_MARKS = frozenset("。！？!?；;\n")  # a match never spans one of these
 _EDGE_PUNCT = ",.!?;:，。！？；：、…\"'“”‘’"
+
+
+def with_variants(rules: list[Rule], packs: list[RulePack]) -> list[Rule]:
+    """Rules with the pack-level variants that name them added to their own."""
+    extra: dict[str, list[str]] = defaultdict(list)
+    for pack in packs:
+        for v in pack.variants:
+            for rid in v.rules:
+                extra[rid].append(v.text)
+    return [
+        dataclasses.replace(r, variants=r.variants + tuple(extra[r.id])) if r.id in extra else r
+        for r in rules
+    ]
 
 
 class Scanner:
@@ -30,7 +48,7 @@ class Scanner:
 
     def __init__(self, packs: list[RulePack]) -> None:
         self.packs = packs
-        self.rules: list[Rule] = [r for p in packs for r in p.rules]
+        self.rules: list[Rule] = with_variants([r for p in packs for r in p.rules], packs)
         self.context = CompileContext(self.rules)
         self.matchers = compile_all(self.rules, self.context)
         # exceptions and allow entries, each keyed by the rule indexes it silences
@@ -55,7 +73,7 @@ class Scanner:
     @property
     def fingerprint(self) -> str:
         """Changes whenever any rule or allow entry changes: the scan stage's cache key."""
-        blob = repr([(p.name, p.version, p.rules, p.allow) for p in self.packs])
+        blob = repr([(p.name, p.version, p.rules, p.allow, p.variants) for p in self.packs])
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     @property
@@ -72,6 +90,8 @@ class Scanner:
             for hit in matcher.hits(doc):
                 if any(s <= hit.cstart and hit.cend <= e for s, e in excepted.get(hit.rule, ())):
                     continue
+                if not SENTENCE_MARKS.isdisjoint(doc.text[hit.start : hit.end - 1]):
+                    continue  # 私聊。我们 is not 私聊我: terms stay inside one sentence
                 if self.rules[hit.rule].word_boundary and not self._on_boundaries(doc, hit):
                     continue
                 out.append(hit)
@@ -109,6 +129,19 @@ class Scanner:
 
     def hotwords(self, limit: int = 100) -> str:
         return hotwords_for(self.rules, limit)
+
+    @functools.cached_property
+    def sounds(self) -> SoundIndex:
+        """Rule terms by sound, for acoustic verification (built on first use)."""
+        return SoundIndex(self.rules)
+
+    def verify_by_sound(
+        self, transcript: Transcript, found: list[Finding], score: Scorer
+    ) -> list[Finding]:
+        """Findings the text missed that the audio confirms (see ``acoustic``)."""
+        doc = Document.from_transcript(transcript)
+        cands = acoustic.candidates(self.sounds, self.rules, doc, found)
+        return acoustic.verify(cands, self.rules, doc, score) if cands else []
 
 
 @functools.lru_cache(maxsize=8)

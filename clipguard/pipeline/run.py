@@ -19,6 +19,7 @@ from typing import Any
 from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.render import RenderOptions
+from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
 from clipguard.errors import ClipguardError, MediaError, UsageError
 from clipguard.models import SEVERITIES, Finding, Transcript, severity_rank
@@ -62,6 +63,7 @@ class RunOptions:
     require_video: bool = False  # `clip`: an audio-only input is an error, not a no-op
     link_media: str = "absolute"  # the report's video: absolute | copy | hardlink
     screen: bool = True  # read on-screen text and QR codes (inputs with video)
+    acoustic: bool = True  # verify sound-alike rule terms against the audio
 
     def __post_init__(self) -> None:
         if self.link_media not in LINK_MODES:
@@ -159,6 +161,19 @@ def find_chat(media: Path) -> Path | None:
     return None
 
 
+def _scorer(media: Path, transcript: Transcript, options: RunOptions) -> Scorer | None:
+    """The acoustic verifier for this recording, or None when its audio is not at hand
+    (a transcript.json scanned on its own costs nothing extra)."""
+    if not options.acoustic or not media.exists() or transcript.language not in ("zh", ""):
+        return None
+    from clipguard.asr.verify import score_probes
+
+    t = options.transcribe
+    return lambda probes: score_probes(
+        media, probes, transcript.language or "zh", t.model, t.device, t.compute_type
+    )
+
+
 class _Stages:
     """Maps each stage's own progress onto one bar and names the stage."""
 
@@ -217,7 +232,8 @@ def scan_recording(
         stages("screen")
         screen = stage_screen(Path(transcript.media.path), transcript, layout, scanner)
     stages("scan")
-    result.add_findings(stage_scan(transcript, layout, scanner, screen))
+    score = _scorer(Path(transcript.media.path), transcript, options)
+    result.add_findings(stage_scan(transcript, layout, scanner, screen, score))
     stages("report")
     stage_report(layout, transcript, options.link_media)
     result.seconds = time.perf_counter() - t0
@@ -248,7 +264,7 @@ def process_recording(
         stages("screen")
         screen = stage_screen(media, transcript, layout, scanner)
     stages("scan")
-    findings = stage_scan(transcript, layout, scanner, screen)
+    findings = stage_scan(transcript, layout, scanner, screen, _scorer(media, transcript, options))
     result.add_findings(findings)
     if options.clips and not transcript.media.has_video and options.require_video:
         raise MediaError(f"{media}: has no video stream, so there is nothing to clip")
@@ -281,8 +297,13 @@ def _why_few_clips(highlights: tuple, made: int, opts: HighlightOptions) -> str:
     if not highlights:
         return f"{made} clips: no run of whole sentences lasts {opts.min_seconds:g}-{opts.max_seconds:g} s"
     dropped = [h for h in highlights if h.gate == "dropped"]
-    if dropped and made == 0:
+    if dropped and len(dropped) == len(highlights) and made == 0:
         return f"0 clips: every highlight was dropped by the gate, e.g. {dropped[0].dropped}"
+    if len(dropped) < len(highlights) and made < min(opts.count, len(highlights) - len(dropped)):
+        return (
+            f"{made} clips: {len(highlights) - len(dropped) - made} clean highlight(s) had no "
+            "edge clear of shot changes and findings"
+        )
     return (
         f"{made} clips: only {made} non-overlapping clean highlight(s) of ≥ {opts.min_seconds:g} s"
     )

@@ -16,6 +16,7 @@ import numpy as np
 
 from clipguard.asr.transcribe import ProgressFn, TranscribeOptions, cache_key, transcribe
 from clipguard.clipper.highlights import HighlightOptions, HighlightsResult
+from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.errors import MediaError, SilentMediaError
 from clipguard.media import SILENCE_DBFS, AudioStats, probe, sha256_file
@@ -103,18 +104,26 @@ def findings_document(scanner: Scanner, transcript: Transcript, findings: list[F
     }
 
 
+ACOUSTIC_VERSION = 1  # bump when candidates, scoring or thresholds change
+
+
 def stage_scan(
     transcript: Transcript,
     layout: RecordingLayout,
     scanner: Scanner,
     screen: list[Finding] | None = None,
+    score: Scorer | None = None,
 ) -> list[Finding]:
-    """Scan a transcript (and add the screen's findings); skipped when neither the
-    transcript, the rules nor the screen's findings changed."""
+    """Scan a transcript, verify sound-alike candidates against the audio (when
+    ``score`` is given: the media is at hand), and add the screen's findings; skipped
+    when none of transcript, rules, screen findings or verifier changed."""
     layout.create()
     manifest = Manifest.load(layout.manifest)
     screen = screen or []
-    key = stage_key(transcript.cache_key, scanner.fingerprint, [f.to_dict() for f in screen])
+    acoustic_key = ACOUSTIC_VERSION if score is not None else None
+    key = stage_key(
+        transcript.cache_key, scanner.fingerprint, [f.to_dict() for f in screen], acoustic_key
+    )
     cached = manifest.reuse(
         "scan",
         key,
@@ -124,7 +133,13 @@ def stage_scan(
     if cached is not None:
         return cached
     t0 = time.perf_counter()
-    findings = sorted(scanner.scan(transcript) + screen, key=lambda f: (f.start, f.end, f.rule_id))
+    speech = scanner.scan(transcript)
+    verify_s = 0.0
+    if score is not None:
+        t1 = time.perf_counter()
+        speech += scanner.verify_by_sound(transcript, speech, score)
+        verify_s = time.perf_counter() - t1
+    findings = sorted(speech + screen, key=lambda f: (f.start, f.end, f.rule_id))
     write_json(layout.findings, findings_document(scanner, transcript, findings))
     manifest.record(
         "scan",
@@ -133,6 +148,8 @@ def stage_scan(
         seconds=time.perf_counter() - t0,
         rules=scanner.headers,
         findings=len(findings),
+        acoustic_seconds=round(verify_s, 3),
+        acoustic=sum(f.match == "acoustic" for f in findings),
     )
     return findings
 

@@ -11,12 +11,13 @@ from clipguard.compliance_rules.terms import TermIndex
 
 
 class TermMatcher:
-    def __init__(self, index: TermIndex) -> None:
+    def __init__(self, index: TermIndex, kind: str | None = None) -> None:
         self.index = index
+        self.kind = kind  # reported instead of the index's own kind
 
     def hits(self, doc: Document) -> Iterator[Hit]:
-        for (rule, term), cs, ce, kind in self.index.matches(doc):
-            yield doc.hit(rule, cs, ce, term, kind)
+        for (rule, term), cs, ce, kind in self.index.matches(doc, sound=self.kind is None):
+            yield doc.hit(rule, cs, ce, term, self.kind or kind)
 
 
 @register("terms")
@@ -26,3 +27,13 @@ def compile_terms(rules: Sequence[Rule], context: CompileContext) -> TermMatcher
         for term in rule.terms:
             index.add(term, (i, term), rule.pinyin)
     return TermMatcher(index.build()) if index else None
+
+
+@register("variants")
+def compile_variants(rules: Sequence[Rule], context: CompileContext) -> TermMatcher | None:
+    """Confirmed mishearings, literally: the reviewer heard the rule's words in them."""
+    index = TermIndex()
+    for i, rule in enumerate(rules):
+        for text in rule.variants:
+            index.add(text, (i, text), False)
+    return TermMatcher(index.build(), "variant") if index else None
