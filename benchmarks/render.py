@@ -50,9 +50,7 @@ def main() -> None:
         tmp = Path(tmp)
         src = synthetic_video(tmp / "src720.mp4", START + LENGTH + 5)
         caps = captions()
-        plan = ClipPlan(
-            1, src, START, START + LENGTH, 1.0, 1080, 1920, caps, "明晚8点 直播间见"
-        )
+        plan = ClipPlan(1, src, START, START + LENGTH, 1.0, 1080, 1920, caps, "明晚8点 直播间见")
         t0 = time.perf_counter()
         render_clip(plan, tmp, RenderOptions(promo_text="明晚8点 直播间见"))
         ours = time.perf_counter() - t0

@@ -40,3 +40,26 @@ def transcripts(fixtures: Path, out_root: Path) -> dict:
         transcript, _ = stage_transcribe(media, RecordingLayout.of(out_root, media), options)
         result[name] = transcript
     return result
+
+
+@pytest.fixture(scope="session")
+def seed_transcript(out_root: Path, transcripts: dict):
+    """Put the session's real transcript of a fixture into another output root, the
+    way a previous run would have left it, so a test about something else (batch
+    scheduling, file modes) does not pay for transcribing the same audio again."""
+    import shutil
+
+    from clipguard.writers import read_json, write_json
+
+    def seed(dest_root: Path, name: str) -> None:
+        src, dest = out_root / name, Path(dest_root) / name
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in ("transcript.json", "transcript.srt", "transcript.vtt", "audio_envelope.npy"):
+            if (src / f).exists():
+                shutil.copy2(src / f, dest / f)
+        manifest = read_json(src / "manifest.json")
+        manifest["stages"] = {"transcribe": manifest["stages"]["transcribe"]}
+        manifest.pop("complete", None)
+        write_json(dest / "manifest.json", manifest)
+
+    return seed

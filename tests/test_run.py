@@ -54,6 +54,7 @@ def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixt
     assert {"tool", "model", "options", "input", "stages"} <= set(m1)
     assert {k: v["status"] for k, v in m1["stages"].items()} == {
         "transcribe": "ok",
+        "screen": "ok",
         "scan": "ok",
         "signals": "ok",
         "highlights": "ok",
@@ -99,13 +100,16 @@ def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixt
     assert "military_secrets" in report and "clip_01" in report
 
 
-def test_outputs_get_the_umask_mode_and_bad_input_leaves_nothing(transcripts, fixtures, tmp_path):
+def test_outputs_get_the_umask_mode_and_bad_input_leaves_nothing(
+    seed_transcript, fixtures, tmp_path
+):
     import os
     import stat
 
     old = os.umask(0o022)
     try:
         out = tmp_path / "out"
+        seed_transcript(out, "shop_zh")  # written again below: every output gets the mode
         result = runner.invoke(
             app, ["scan", str(fixtures / "shop_zh.mp4"), "--out", str(out), "--fail-on", "never"]
         )

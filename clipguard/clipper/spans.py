@@ -2,7 +2,10 @@
 
 An edge sits in the pause before the first sentence (or after the last one) and
 either exactly on a shot change or at least ``SHOT_GUARD`` seconds away from one, so
-no clip opens or closes on a flash of another shot. Scene cuts found on keyframes
+no clip opens or closes on a flash of another shot. When the pause allows neither
+(a short pause walled in by a gated sentence), a cut at the very onset of the first
+word may be the edge, and failing that an edge with no cut *inside* the clip near
+it (a cut just outside shows nothing of another shot). Scene cuts found on keyframes
 are quantized to the GOP, so the cuts near each edge are found again frame by frame
 (``cuts_near``, which decodes only a few seconds around the edge).
 """
@@ -17,7 +20,9 @@ from clipguard.models import Highlight, Segment
 
 SHOT_GUARD = 1.0  # seconds an edge keeps from a shot change it is not on ("about a second")
 LEAD = 0.25  # default breath before the first word / after the last
-ONSET = 0.35  # a cut this close inside the first/last word may become the edge
+ONSET = 0.35  # a cut this close inside the first/last word may become the edge,
+ONSET_MAX = 0.6  # or anywhere inside that word up to this: a long first word's timed
+# start runs early (Whisper put 家 at 19.98-20.52 s of shop_zh; it was said from 20.13)
 MAX_PAUSE_EDGE = 1.5  # an edge never sits deeper than this into a pause
 
 Span = tuple[float, float]
@@ -26,6 +31,21 @@ CutsNear = Callable[[float, float], list[float]]
 
 def _clear(t: float, cuts: Sequence[float], on_cut: float | None = None) -> bool:
     return all(abs(t - c) >= SHOT_GUARD or (on_cut is not None and c == on_cut) for c in cuts)
+
+
+def _relaxed(region: Span, preferred: float, cuts: Sequence[float], *, start: bool) -> float | None:
+    """The fallback: no shot change *inside* the clip near this edge (so no flash),
+    though one may lie just outside it."""
+    a, b = region
+    if b < a:
+        return None
+    grid = np.arange(a, b + 1e-9, 0.02).tolist()
+    ok = [
+        t
+        for t in grid
+        if not any((t < c < t + SHOT_GUARD) if start else (t - SHOT_GUARD < c < t) for c in cuts)
+    ]
+    return min(ok, key=lambda t: abs(t - preferred)) if ok else None
 
 
 def snap(region: Span, preferred: float, cuts: Sequence[float], *, start: bool) -> float | None:
@@ -75,7 +95,11 @@ def _edges(
         cuts = cuts_near(lo - SHOT_GUARD, segments[k].start + SHOT_GUARD)
         s = snap((max(0.0, lo), segments[k].start), segments[k].start - LEAD, cuts, start=True)
         if s is None:  # no clean spot in the pause: open on a cut at the word's onset
-            s = _onset_cut(cuts, segments[k].start, segments[k].start + ONSET)
+            s = _onset_cut(cuts, segments[k].start, segments[k].start + _onset(segments[k], 0))
+        if s is None:
+            s = _relaxed(
+                (max(0.0, lo), segments[k].start), segments[k].start - LEAD, cuts, start=True
+            )
         if s is None:
             continue
         for m in range(j, k - 1, -1):
@@ -91,10 +115,20 @@ def _edges(
             cuts = cuts_near(segments[m].end - SHOT_GUARD, hi + SHOT_GUARD)
             e = snap((segments[m].end, hi), segments[m].end + LEAD, cuts, start=False)
             if e is None:
-                e = _onset_cut(cuts, segments[m].end - ONSET, segments[m].end)
+                e = _onset_cut(cuts, segments[m].end - _onset(segments[m], -1), segments[m].end)
+            if e is None:
+                e = _relaxed((segments[m].end, hi), segments[m].end + LEAD, cuts, start=False)
             if e is not None:
                 return s, e
     return None
+
+
+def _onset(seg: Segment, which: int) -> float:
+    """How far into the first (0) or last (-1) word a cut may still be the edge."""
+    if not seg.words:
+        return ONSET
+    w = seg.words[which]
+    return min(ONSET_MAX, max(ONSET, w.end - w.start))
 
 
 def _onset_cut(cuts: Sequence[float], a: float, b: float) -> float | None:

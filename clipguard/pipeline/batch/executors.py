@@ -3,6 +3,7 @@ model loaded once per worker), or a Dask distributed cluster."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable
@@ -42,7 +43,13 @@ def _init_worker() -> None:
 def run_pool(
     files: list[Path], out_root: Path, options: RunOptions, work: Work, done: Done, workers: int
 ) -> None:
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+    # spawn, not fork: a process that already ran a model (a library caller, a test
+    # session) holds CTranslate2/OpenMP thread-pool locks that a forked child inherits
+    # locked, and the child's first model call then waits forever
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, mp_context=context
+    ) as pool:
         pending: dict[Future, Path] = {
             pool.submit(work, str(f), str(out_root), options): f for f in files
         }
