@@ -64,9 +64,13 @@ MAX_UPSCALE = 2.5  # beyond this a crop looks stair-stepped: fit the frame over 
 
 
 def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Lanczos when enlarging (sharper edges than bilinear), area when shrinking."""
-    up = size[0] > img.shape[1] or size[1] > img.shape[0]
-    return cv2.resize(img, size, interpolation=cv2.INTER_LANCZOS4 if up else cv2.INTER_AREA)
+    """Lanczos when enlarging (sharper edges than bilinear); area when shrinking to
+    less than half (no aliasing); bilinear for a mild shrink, where area averaging
+    looks the same and cost 6x as much (12 ms for 1280x720 -> 1080x607)."""
+    ratio = max(size[0] / img.shape[1], size[1] / img.shape[0])
+    if ratio > 1:
+        return cv2.resize(img, size, interpolation=cv2.INTER_LANCZOS4)
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if ratio < 0.5 else cv2.INTER_LINEAR)
 
 
 @dataclass
@@ -112,17 +116,21 @@ class Reframe:
 
 
 def _blur_pad(img: np.ndarray, W: int, H: int) -> np.ndarray:
+    """The frame fitted over a dimmed, blurred fill of itself. The fill is blurred,
+    dimmed and cropped at 1/16 scale and only then enlarged: working at full output
+    size cost 85 ms a frame (1280x720 -> 1080x1920), most of a clip's render time."""
     h, w = img.shape[:2]
-    scale_bg = max(W / w, H / h)
+    k = 16
+    scale_bg = max(W / w, H / h) / k
     small = cv2.resize(
         img,
-        (max(1, int(w * scale_bg / 8)), max(1, int(h * scale_bg / 8))),
+        (max(1, round(w * scale_bg)), max(1, round(h * scale_bg))),
         interpolation=cv2.INTER_AREA,
     )
-    small = cv2.GaussianBlur(small, (0, 0), 6)
-    bg = cv2.resize(small, (int(w * scale_bg), int(h * scale_bg)), interpolation=cv2.INTER_LINEAR)
-    y0, x0 = (bg.shape[0] - H) // 2, (bg.shape[1] - W) // 2
-    canvas = (bg[y0 : y0 + H, x0 : x0 + W] * 0.6).astype(np.uint8)
+    small = cv2.convertScaleAbs(cv2.GaussianBlur(small, (0, 0), 3), alpha=0.6)
+    sw, sh = max(1, round(W / k)), max(1, round(H / k))
+    y0, x0 = max(0, (small.shape[0] - sh) // 2), max(0, (small.shape[1] - sw) // 2)
+    canvas = cv2.resize(small[y0 : y0 + sh, x0 : x0 + sw], (W, H), interpolation=cv2.INTER_LINEAR)
     scale = min(W / w, H / h)
     fg = _resize(img, (int(w * scale), int(h * scale)))
     fy, fx = (H - fg.shape[0]) // 2, (W - fg.shape[1]) // 2
