@@ -22,6 +22,7 @@ from clipguard.clipper.spans import clip_spans
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
+from clipguard.pipeline.clipping import gated_spans
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_highlights, stage_scan, stage_transcribe
 
@@ -56,6 +57,7 @@ def quality(tmp: Path) -> list[list[object]]:
             exact_cuts(media),
             floor=min_clip_seconds(OPTS),
             max_seconds=OPTS.max_seconds,
+            forbidden=gated_spans(transcript, findings, OPTS.gate),  # as stage_clips does
         )
         leaks = sum(any(overlaps(a, b, s["start"], s["end"]) for s in bad) for a, b, _ in spans)
         gate = ", ".join(f"{h.gate}" for h in hs[:4])
