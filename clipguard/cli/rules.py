@@ -94,11 +94,23 @@ def rules_test(
     )
 
 
+DecisionsArg = Annotated[Path, typer.Argument(help="decisions.json exported from report.html.")]
+
+
+def _emit_added(path: Path, added: list, noun: str, opts: dict[str, Any]) -> None:
+    emit(
+        {"out": str(path), "added": added},
+        opts["json_out"],
+        opts["quiet"],
+        f"{path}: {len(added)} {noun} added",
+    )
+
+
 @rules_app.command("allowlist")
 @guarded
 @options(OUTPUT)
 def rules_allowlist(
-    decisions: Annotated[Path, typer.Argument(help="decisions.json exported from report.html.")],
+    decisions: DecisionsArg,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Allowlist pack to write (merged if it exists).")
     ] = Path("allowlist.yaml"),
@@ -108,20 +120,14 @@ def rules_allowlist(
     from clipguard.compliance_rules.allowlist import allowlist_from_decisions
 
     path, added = allowlist_from_decisions(decisions, out)
-    n = len(added)
-    emit(
-        {"out": str(path), "added": added},
-        opts["json_out"],
-        opts["quiet"],
-        f"{path}: {n} allow entr{'y' if n == 1 else 'ies'} added",
-    )
+    _emit_added(path, added, "allow entry" if len(added) == 1 else "allow entries", opts)
 
 
 @rules_app.command("variants")
 @guarded
 @options(OUTPUT)
 def rules_variants(
-    decisions: Annotated[Path, typer.Argument(help="decisions.json exported from report.html.")],
+    decisions: DecisionsArg,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Variants pack to write (merged if it exists).")
     ] = Path("variants.yaml"),
@@ -131,10 +137,4 @@ def rules_variants(
     from clipguard.compliance_rules.allowlist import variants_from_decisions
 
     path, added = variants_from_decisions(decisions, out)
-    n = len(added)
-    emit(
-        {"out": str(path), "added": added},
-        opts["json_out"],
-        opts["quiet"],
-        f"{path}: {n} variant{'' if n == 1 else 's'} added",
-    )
+    _emit_added(path, added, "variant" if len(added) == 1 else "variants", opts)
