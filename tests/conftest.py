@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# The repo carries its own test media (copied from the project lead's shared/fixtures),
-# so a fresh clone passes with nothing beside it; CLIPGUARD_FIXTURES points elsewhere.
+# The repo carries its own test media in tests/fixtures, so a fresh clone passes with
+# nothing beside it; CLIPGUARD_FIXTURES points the tests at other fixtures.
 FIXTURES = Path(os.environ.get("CLIPGUARD_FIXTURES", REPO / "tests" / "fixtures"))
 
 
