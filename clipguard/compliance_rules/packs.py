@@ -240,6 +240,31 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
     )
 
 
+def _entries(
+    ctx: _Ctx, m: dict[str, tuple[yaml.Node, yaml.Node]], key: str, *, rules_required: bool
+) -> list[tuple[str, tuple[str, ...]]]:
+    """``allow`` / ``variants``: a list of ``{text, rules}`` (an allow entry may also be
+    a bare string, which names no rule and so applies to all)."""
+    if key not in m:
+        return []
+    node = m[key][1]
+    if not isinstance(node, yaml.SequenceNode):
+        raise ctx.fail(node, key, "must be a list")
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for i, item in enumerate(node.value):
+        where = f"{key}[{i}]"
+        if isinstance(item, yaml.ScalarNode) and not rules_required:
+            out.append((_scalar(ctx, item, where), ()))
+            continue
+        em = _mapping(ctx, item, where)
+        for req in ("text", "rules") if rules_required else ("text",):
+            if req not in em:
+                raise ctx.fail(item, f"{where}.{req}", "is required")
+        ids = _strings(ctx, em["rules"][1], f"{where}.rules") if "rules" in em else ()
+        out.append((_scalar(ctx, em["text"][1], f"{where}.text"), ids))
+    return out
+
+
 def parse_pack(text: str, path: str) -> RulePack:
     ctx = _Ctx(path)
     try:
@@ -278,36 +303,8 @@ def parse_pack(text: str, path: str) -> RulePack:
                 )
             seen[rule.id] = i
             rules.append(rule)
-    allow: list[Allow] = []
-    if "allow" in m:
-        anode = m["allow"][1]
-        if not isinstance(anode, yaml.SequenceNode):
-            raise ctx.fail(anode, "allow", "must be a list")
-        for i, item in enumerate(anode.value):
-            if isinstance(item, yaml.ScalarNode):
-                allow.append(Allow(_scalar(ctx, item, f"allow[{i}]")))
-                continue
-            am = _mapping(ctx, item, f"allow[{i}]")
-            if "text" not in am:
-                raise ctx.fail(item, f"allow[{i}].text", "is required")
-            ids = _strings(ctx, am["rules"][1], f"allow[{i}].rules") if "rules" in am else ()
-            allow.append(Allow(_scalar(ctx, am["text"][1], f"allow[{i}].text"), ids))
-    variants: list[Variant] = []
-    if "variants" in m:
-        vnode = m["variants"][1]
-        if not isinstance(vnode, yaml.SequenceNode):
-            raise ctx.fail(vnode, "variants", "must be a list")
-        for i, item in enumerate(vnode.value):
-            vm = _mapping(ctx, item, f"variants[{i}]")
-            for req in ("text", "rules"):
-                if req not in vm:
-                    raise ctx.fail(item, f"variants[{i}].{req}", "is required")
-            variants.append(
-                Variant(
-                    _scalar(ctx, vm["text"][1], f"variants[{i}].text"),
-                    _strings(ctx, vm["rules"][1], f"variants[{i}].rules"),
-                )
-            )
+    allow = [Allow(t, ids) for t, ids in _entries(ctx, m, "allow", rules_required=False)]
+    variants = [Variant(t, ids) for t, ids in _entries(ctx, m, "variants", rules_required=True)]
     if not rules and not allow and not variants:
         raise ctx.fail(root, "rules", "a pack needs rules, an allow list or variants")
     desc = _scalar(ctx, m["description"][1], "description") if "description" in m else ""
