@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,8 +203,7 @@ def iter_audio(
         stream.thread_type = "AUTO"
         try:
             for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    arr = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                for arr in _mono(resampler, frame):
                     pending.append(arr)
                     pending_n += arr.size
                 if pending_n >= target:
@@ -292,34 +291,54 @@ def iter_sampled_frames(path: Path, every: float = 1.0) -> Iterator[tuple[float,
             raise MediaError(f"{path}: cannot read video: {_reason(exc)}") from None
 
 
-def read_audio(path: Path, start: float, end: float) -> np.ndarray:
-    """16 kHz mono float32 samples of ``start..end`` only (one seek, no full decode)."""
+def read_audio(path: Path, spans: Sequence[tuple[float, float]]) -> list[np.ndarray]:
+    """16 kHz mono float32 samples of each ``(start, end)``, from one open of the file
+    and one seek per span (no full decode)."""
     path = Path(path)
-    resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-    pieces: list[np.ndarray] = []
+    out: list[np.ndarray] = []
     with _open(path) as container:
         if not container.streams.audio:
             raise MediaError(f"{path}: has no audio stream")
         stream = container.streams.audio[0]
-        if stream.time_base:
-            container.seek(
-                int(max(0.0, start - 0.5) / stream.time_base), stream=stream, backward=True
-            )
-        first: float | None = None
-        try:
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    continue
-                if first is None:
-                    first = float(frame.time)
-                for out in resampler.resample(frame):
-                    pieces.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
-                if frame.time > end:
-                    break
-        except av.error.FFmpegError as exc:
-            log.warning("%s: decoding stopped early: %s", path, exc)
+        for start, end in spans:
+            out.append(_read_span(container, stream, path, start, end))
+    return out
+
+
+def _read_span(
+    container: av.container.InputContainer,
+    stream: av.audio.stream.AudioStream,
+    path: Path,
+    start: float,
+    end: float,
+) -> np.ndarray:
+    # a fresh resampler per span: one carries samples over from where it last stopped
+    resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    if stream.time_base:
+        container.seek(int(max(0.0, start - 0.5) / stream.time_base), stream=stream, backward=True)
+    pieces: list[np.ndarray] = []
+    first: float | None = None
+    try:
+        for frame in container.decode(stream):
+            if frame.time is None:
+                continue
+            if first is None:
+                first = float(frame.time)
+            pieces += _mono(resampler, frame)
+            if frame.time > end:
+                break
+    except av.error.FFmpegError as exc:
+        log.warning("%s: decoding stopped early: %s", path, exc)
     if not pieces or first is None:
         return np.zeros(0, dtype=np.float32)
     audio = np.concatenate(pieces)
     a = max(0, int((start - first) * SAMPLE_RATE))
     return audio[a : a + int((end - start) * SAMPLE_RATE)]
+
+
+def _mono(resampler: av.audio.resampler.AudioResampler, frame: av.AudioFrame) -> list[np.ndarray]:
+    """A decoded frame as 16 kHz mono float32 arrays (the resampler may buffer)."""
+    return [
+        out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+        for out in resampler.resample(frame)
+    ]

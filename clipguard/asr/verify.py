@@ -19,7 +19,6 @@ Laying several sentences end to end in one window saved encodes but cost accurac
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from clipguard.asr.model import load_model
+from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.media import read_audio
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,16 +63,18 @@ def score_probes(
     media: Path,
     probes: Sequence[Probe],
     language: str,
-    model_name: str = "base",
-    device: str = "cpu",
-    compute_type: str = "int8",
+    options: TranscribeOptions | None = None,
 ) -> list[list[float]]:
-    """For each probe, log P(variant) - log P(heard) for each of its variants."""
+    """For each probe, log P(variant) - log P(heard) for each of its variants.
+
+    ``options`` are the transcription's, so the model it already loaded (same name,
+    device, compute type and threads: ``load_model``'s cache key) is the one used."""
     if not probes:
         return []
     from faster_whisper.tokenizer import Tokenizer
 
-    model = load_model(model_name, device, compute_type)
+    o = options or TranscribeOptions()
+    model = load_model(o.model, o.device, o.compute_type, o.cpu_threads)
     tokenizer = Tokenizer(
         model.hf_tokenizer,
         model.model.is_multilingual,
@@ -82,8 +82,8 @@ def score_probes(
         language=language or "zh",
     )
     deltas: list[list[float]] = []
-    for probe in probes:
-        audio = read_audio(media, probe.start, probe.end)
+    windows = read_audio(media, [(p.start, p.end) for p in probes])
+    for probe, audio in zip(probes, windows):
         if audio.size < 1600:  # under 0.1 s: nothing to hear
             deltas.append([float("-inf")] * len(probe.variants))
             continue

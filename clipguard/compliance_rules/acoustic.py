@@ -70,7 +70,9 @@ def _diff(heard: str, term: str) -> int:
     return max(1, sum(a != b for a, b in zip(heard, term)))
 
 
-def verify(cands: list[Candidate], rules: Sequence, doc: Document, score: Scorer) -> list[Finding]:
+def verify(cands: list[Candidate], doc: Document, score: Scorer) -> list[tuple[Candidate, float]]:
+    """The candidates the audio supports, with their score (log-probability gain per
+    changed character, >= ``REVIEW``); one per rule and stretch of audio."""
     from clipguard.asr.verify import Probe
 
     sentences: dict[tuple[int, int], list[Candidate]] = {}
@@ -86,39 +88,27 @@ def verify(cands: list[Candidate], rules: Sequence, doc: Document, score: Scorer
         )
         order += [(len(probes) - 1, variants.index(t), c) for t, c in zip(texts, cs)]
     scored = score(probes)
-    deltas = [[scored[p][k]] for p, k, _ in order]
-    cands = [c for _, _, c in order]
-    out = []
-    for c, d in zip(cands, deltas):
-        per_char = d[0] / _diff(c.heard, c.term)
-        if per_char < REVIEW:
-            continue
-        rule = rules[c.rule]
-        words = doc.words[doc.word_at(c.start) : doc.word_at(c.end - 1) + 1]
-        out.append(
-            Finding(
-                rule_id=rule.id,
-                category=rule.category,
-                severity=rule.severity if per_char >= ACCEPT else "review",
-                start=words[0].start,
-                end=words[-1].end,
-                text=c.heard,
-                matched=c.term,
-                context=doc.text[c.sentence[0] : c.sentence[1]].strip(),
-                match="acoustic",
-                pack=rule.pack,
-                description=rule.description,
-                extra={"heard": c.heard, "score": round(per_char, 3), "margin": ACCEPT},
-            )
-        )
-    return _strongest(out)
+    supported = [(c, scored[p][k] / _diff(c.heard, c.term)) for p, k, c in order]
+    return _strongest([(c, x) for c, x in supported if x >= REVIEW], doc)
 
 
-def _strongest(found: list[Finding]) -> list[Finding]:
-    """One finding per rule and stretch of audio: 专制紧垂病 and 专制紧垂 both verify
-    as 专治颈椎…, and a reviewer needs to hear it once (best score, then longest)."""
-    kept: list[Finding] = []
-    for f in sorted(found, key=lambda f: (-f.extra["score"], f.start - f.end)):
-        if not any(k.rule_id == f.rule_id and k.start < f.end and f.start < k.end for k in kept):
-            kept.append(f)
-    return sorted(kept, key=lambda f: f.start)
+def severity(rule_severity: str, score: float) -> str:
+    """The rule's own severity when the audio clearly prefers its words, else review."""
+    return rule_severity if score >= ACCEPT else "review"
+
+
+def _strongest(
+    found: list[tuple[Candidate, float]], doc: Document
+) -> list[tuple[Candidate, float]]:
+    """One per rule and stretch of audio: 专制紧垂病 and 专制紧垂 both verify as 专治颈椎…,
+    and a reviewer needs to hear it once (best score, then longest)."""
+
+    def span(c: Candidate) -> tuple[float, float]:
+        return doc.words[doc.word_at(c.start)].start, doc.words[doc.word_at(c.end - 1)].end
+
+    kept: list[tuple[Candidate, float]] = []
+    for c, x in sorted(found, key=lambda cx: (-cx[1], cx[0].start - cx[0].end)):
+        a, b = span(c)
+        if not any(k.rule == c.rule and span(k)[0] < b and a < span(k)[1] for k, _ in kept):
+            kept.append((c, x))
+    return sorted(kept, key=lambda cx: cx[0].start)

@@ -103,16 +103,19 @@ class Scanner:
 
     def scan(self, source: Transcript | Document) -> list[Finding]:
         doc = source if isinstance(source, Document) else Document.from_transcript(source)
-        return dedupe([self._finding(doc, h) for h in self.hits(doc)])
+        return dedupe(
+            [self._finding(doc, h.rule, h.start, h.end, h.matched, h.kind) for h in self.hits(doc)]
+        )
 
-    def _finding(self, doc: Document, hit: Hit) -> Finding:
-        rule = self.rules[hit.rule]
-        first, last = doc.word_at(hit.start), doc.word_at(hit.end - 1)
+    def _finding(
+        self, doc: Document, index: int, start: int, end: int, matched: str, kind: str
+    ) -> Finding:
+        """A match at document offsets ``start:end`` as a finding timed from its words."""
+        rule = self.rules[index]
+        first, last = doc.word_at(start), doc.word_at(end - 1)
         words = doc.words[first : last + 1]
-        s, e = doc.segment_of(hit.start)
-        ctx = doc.text[
-            max(s, hit.start - CONTEXT_CHARS) : min(max(e, hit.end), hit.end + CONTEXT_CHARS)
-        ]
+        s, e = doc.segment_of(start)
+        ctx = doc.text[max(s, start - CONTEXT_CHARS) : min(max(e, end), end + CONTEXT_CHARS)]
         return Finding(
             rule_id=rule.id,
             category=rule.category,
@@ -120,9 +123,9 @@ class Scanner:
             start=words[0].start if words else 0.0,
             end=words[-1].end if words else 0.0,
             text="".join(w.word for w in words).strip().strip(_EDGE_PUNCT),
-            matched=hit.matched,
+            matched=matched,
             context=" ".join(ctx.split()),
-            match=hit.kind,
+            match=kind,
             pack=rule.pack,
             description=rule.description,
         )
@@ -136,12 +139,24 @@ class Scanner:
         return SoundIndex(self.rules)
 
     def verify_by_sound(
-        self, transcript: Transcript, found: list[Finding], score: Scorer
+        self, source: Transcript | Document, found: list[Finding], score: Scorer
     ) -> list[Finding]:
-        """Findings the text missed that the audio confirms (see ``acoustic``)."""
-        doc = Document.from_transcript(transcript)
+        """Findings the text missed that the audio confirms (see ``acoustic``): timed,
+        described and placed in context like any other finding, with what was heard."""
+        doc = source if isinstance(source, Document) else Document.from_transcript(source)
         cands = acoustic.candidates(self.sounds, self.rules, doc, found)
-        return acoustic.verify(cands, self.rules, doc, score) if cands else []
+        out = []
+        for c, score_ in acoustic.verify(cands, doc, score) if cands else []:
+            f = self._finding(doc, c.rule, c.start, c.end, c.term, "acoustic")
+            out.append(
+                dataclasses.replace(
+                    f,
+                    severity=acoustic.severity(f.severity, score_),
+                    text=c.heard,
+                    extra={"heard": c.heard, "score": round(score_, 3), "margin": acoustic.ACCEPT},
+                )
+            )
+        return out
 
 
 @functools.lru_cache(maxsize=8)

@@ -168,9 +168,8 @@ def _scorer(media: Path, transcript: Transcript, options: RunOptions) -> Scorer 
         return None
     from clipguard.asr.verify import score_probes
 
-    t = options.transcribe
     return lambda probes: score_probes(
-        media, probes, transcript.language or "zh", t.model, t.device, t.compute_type
+        media, probes, transcript.language or "zh", options.transcribe
     )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from clipguard.asr.transcribe import ProgressFn, TranscribeOptions, cache_key, transcribe
 from clipguard.clipper.highlights import HighlightOptions, HighlightsResult
 from clipguard.compliance_rules.acoustic import Scorer
-from clipguard.compliance_rules.scanner import Scanner
+from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.errors import MediaError, SilentMediaError
 from clipguard.media import SILENCE_DBFS, AudioStats, probe, sha256_file
 from clipguard.models import SCHEMA_VERSION, Finding, Highlight, Transcript
@@ -133,11 +133,12 @@ def stage_scan(
     if cached is not None:
         return cached
     t0 = time.perf_counter()
-    speech = scanner.scan(transcript)
+    doc = Document.from_transcript(transcript)  # one document for text and sound
+    speech = scanner.scan(doc)
     verify_s = 0.0
     if score is not None:
         t1 = time.perf_counter()
-        speech += scanner.verify_by_sound(transcript, speech, score)
+        speech += scanner.verify_by_sound(doc, speech, score)
         verify_s = time.perf_counter() - t1
     findings = sorted(speech + screen, key=lambda f: (f.start, f.end, f.rule_id))
     write_json(layout.findings, findings_document(scanner, transcript, findings))
