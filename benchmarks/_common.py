@@ -30,6 +30,11 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     return "\n".join([line(cells[0]), sep, *(line(r) for r in cells[1:])])
 
 
+def x264(gop: int = 60, preset: str = "veryfast") -> list[str]:
+    """ffmpeg output arguments for the H.264 the benchmarks' made recordings use."""
+    return ["-c:v", "libx264", "-preset", preset, "-g", str(gop), "-pix_fmt", "yuv420p"]
+
+
 def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
@@ -56,14 +61,7 @@ def synthetic_video(
             "lavfi",
             "-i",
             f"sine=frequency=440:sample_rate=44100:duration={seconds}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            str(gop),
-            "-pix_fmt",
-            "yuv420p",
+            *x264(gop, "ultrafast"),
             "-c:a",
             "aac",
             "-shortest",

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import FIXTURES, ffmpeg_exe, machine, table
+from _common import FIXTURES, ffmpeg_exe, machine, table, x264
 
 from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions
@@ -41,14 +41,7 @@ def build(tmp: Path, copies: int) -> Path:
             str(FIXTURES / "dev_zh.mp4"),
             "-vf",
             "scale=1280:720:flags=lanczos,fps=30",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-g",
-            "60",
-            "-pix_fmt",
-            "yuv420p",
+            *x264(),
             "-c:a",
             "aac",
             "-b:a",

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import cv2
-from _common import FIXTURES, ffmpeg_exe, machine, table
+from _common import FIXTURES, ffmpeg_exe, machine, table, x264
 from PIL import Image, ImageDraw
 
 from clipguard.clipper.captions import load_font
@@ -79,14 +79,7 @@ def build(tmp: Path) -> Path:
             "[v]",
             "-map",
             "0:a",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-g",
-            "60",
-            "-pix_fmt",
-            "yuv420p",
+            *x264(),
             "-c:a",
             "copy",
             str(out),
