@@ -33,19 +33,23 @@ def _clear(t: float, cuts: Sequence[float], on_cut: float | None = None) -> bool
     return all(abs(t - c) >= SHOT_GUARD or (on_cut is not None and c == on_cut) for c in cuts)
 
 
+def _nearest(region: Span, preferred: float, ok: Callable[[float], bool]) -> float | None:
+    """The time on a 20 ms grid over ``region`` closest to ``preferred`` that is ``ok``."""
+    a, b = region
+    good = [t for t in np.arange(a, b + 1e-9, 0.02).tolist() if ok(t)] if b >= a else []
+    return min(good, key=lambda t: abs(t - preferred)) if good else None
+
+
 def _relaxed(region: Span, preferred: float, cuts: Sequence[float], *, start: bool) -> float | None:
     """The fallback: no shot change *inside* the clip near this edge (so no flash),
     though one may lie just outside it."""
-    a, b = region
-    if b < a:
-        return None
-    grid = np.arange(a, b + 1e-9, 0.02).tolist()
-    ok = [
-        t
-        for t in grid
-        if not any((t < c < t + SHOT_GUARD) if start else (t - SHOT_GUARD < c < t) for c in cuts)
-    ]
-    return min(ok, key=lambda t: abs(t - preferred)) if ok else None
+    return _nearest(
+        region,
+        preferred,
+        lambda t: (
+            not any((t < c < t + SHOT_GUARD) if start else (t - SHOT_GUARD < c < t) for c in cuts)
+        ),
+    )
 
 
 def snap(region: Span, preferred: float, cuts: Sequence[float], *, start: bool) -> float | None:
@@ -61,11 +65,7 @@ def snap(region: Span, preferred: float, cuts: Sequence[float], *, start: bool) 
         c = inside[-1] if start else inside[0]
         if _clear(c, cuts, on_cut=c):
             return c
-    grid = np.arange(a, b + 1e-9, 0.02)
-    ok = [t for t in grid.tolist() if _clear(t, cuts)]
-    if not ok:
-        return None
-    return min(ok, key=lambda t: abs(t - preferred))
+    return _nearest(region, preferred, lambda t: _clear(t, cuts))
 
 
 def _sentences(h: Highlight, segments: list[Segment]) -> tuple[int, int] | None:
