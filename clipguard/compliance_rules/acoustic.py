@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from clipguard.compliance_rules.document import Document
-from clipguard.compliance_rules.sound import Candidate, SoundIndex
+from clipguard.compliance_rules.sound import MAX_DISTANCE, Candidate, SoundIndex
 from clipguard.models import Finding
 
 ACCEPT = -2.0
@@ -44,7 +44,7 @@ def candidates(
     per_window: dict[tuple[int, int], list[Candidate]] = {}
     for c in index.candidates(doc):
         rule = rules[c.rule]
-        if rule.severity != "block" or c.distance > MAX_BY_LENGTH.get(len(c.term), 0.35):
+        if rule.severity != "block" or c.distance > MAX_BY_LENGTH.get(len(c.term), MAX_DISTANCE):
             continue
         words = doc.words[doc.word_at(c.start) : doc.word_at(c.end - 1) + 1]
         if min(w.probability for w in words) >= CONFIDENT:
