@@ -17,6 +17,7 @@ LAYERS = {
     "clipguard": 0,  # __init__: the version
     "clipguard.models": 0,
     "clipguard.errors": 0,
+    "clipguard.faults": 0,
     "clipguard.media": 0,
     "clipguard.writers": 0,
     "clipguard.text": 0,
