@@ -35,3 +35,17 @@ class OutputError(ClipguardError):
 
 class UsageError(ClipguardError):
     """Options that contradict each other or name things that do not exist."""
+
+
+class InternalError(Exception):
+    """A bug, not bad input: an unexpected exception inside a named stage.
+
+    Deliberately not a ``ClipguardError`` (exit code 2 says "your input"); the CLI
+    reports it as an internal error that names the stage, so a bug report says where.
+    """
+
+    def __init__(self, stage: str, cause: BaseException) -> None:
+        text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        detail = f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+        super().__init__(f"internal error in the {stage} stage: {detail}")
+        self.stage = stage

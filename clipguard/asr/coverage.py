@@ -178,6 +178,26 @@ class Layout:
         v, s, n = self.pieces[lo]
         return s + min(max(t - v, 0.0), n)
 
+    def sample_pieces(self, rate: int) -> list[tuple[int, int, int]]:
+        """``(virtual_start, source_start, length)`` in whole samples.
+
+        Every virtual edge is rounded once, on the running virtual time, so the pieces'
+        lengths add up to exactly ``round(length * rate)``, the same integers the chunks
+        are cut at (``sample_chunks``). Rounding each piece's length on its own let the
+        virtual audio come out shorter than the chunks the decoder was told about
+        (1,559 of 2,000 random layouts), and faster-whisper asserts on that.
+        """
+        out = []
+        for v, s, n in self.pieces:
+            a, b = round(v * rate), round((v + n) * rate)
+            out.append((a, round(s * rate), b - a))
+        return out
+
+    def sample_chunks(self, rate: int) -> list[tuple[int, int]]:
+        """The chunks on the same sample grid as ``sample_pieces``: they tile
+        ``[0, round(length * rate))`` with no gap and no overlap."""
+        return [(round(a * rate), round(b * rate)) for a, b in self.chunks]
+
 
 def layout(
     speech: Sequence[Span],

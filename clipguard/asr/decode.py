@@ -12,6 +12,7 @@ import numpy as np
 
 from clipguard.asr import coverage
 from clipguard.asr.coverage import Span
+from clipguard.faults import refinement
 from clipguard.media import SAMPLE_RATE
 from clipguard.models import Coverage, Gap, Word
 from clipguard.text import to_simplified
@@ -64,6 +65,42 @@ def decoded_words(
             yield Word(start, max(start, end), _word_text(w.word, zh), float(w.probability))
 
 
+def virtual_audio(audio: np.ndarray, lay: coverage.Layout) -> tuple[np.ndarray, list[dict]]:
+    """The laid-out speech as one array, and its chunks as faster-whisper takes them.
+
+    Both come from the same integer sample counts (``Layout.sample_pieces`` and
+    ``sample_chunks``), so the chunks tile the virtual audio exactly: faster-whisper
+    turns each chunk edge back into samples with ``int(t * rate)`` and asserts that
+    the chunks do not add up to more audio than it was given. A piece that runs past
+    the end of the decoded audio (rounding at the file's last sample) is padded with
+    silence rather than coming out short.
+    """
+    pieces = lay.sample_pieces(SAMPLE_RATE)
+    total = pieces[-1][0] + pieces[-1][2] if pieces else 0
+    virtual = np.zeros(total, dtype=audio.dtype if audio.size else np.float32)
+    for v, s, n in pieces:
+        part = audio[max(s, 0) : max(s, 0) + n]
+        virtual[v : v + part.size] = part
+    return virtual, decoder_clips(lay)
+
+
+def decoder_clips(lay: coverage.Layout) -> list[dict]:
+    """The layout's chunks as faster-whisper's ``clip_timestamps`` (seconds).
+
+    Each edge is given at the middle of its sample, so faster-whisper's
+    ``int(t * rate)`` gives back exactly the sample edge whatever the float rounding,
+    and the chunks add up to the virtual audio's length, never more.
+    """
+    pieces = lay.sample_pieces(SAMPLE_RATE)
+    total = pieces[-1][0] + pieces[-1][2] if pieces else 0
+    edges = ((min(a, total), min(b, total)) for a, b in lay.sample_chunks(SAMPLE_RATE))
+    return [
+        {"start": (a + 0.5) / SAMPLE_RATE if a else 0.0, "end": (b + 0.5) / SAMPLE_RATE}
+        for a, b in edges
+        if b > a
+    ]
+
+
 @dataclass(frozen=True)
 class Decoder:
     """One window's decoding settings, shared by the batched pass and the retries."""
@@ -86,12 +123,7 @@ class Decoder:
         """
         from faster_whisper import BatchedInferencePipeline
 
-        virtual = np.concatenate(
-            [
-                audio[int(s * SAMPLE_RATE) : int(s * SAMPLE_RATE) + int(n * SAMPLE_RATE)]
-                for _, s, n in lay.pieces
-            ]
-        )
+        virtual, clips = virtual_audio(audio, lay)
         segs, _ = BatchedInferencePipeline(self.model).transcribe(
             virtual,
             language=self.language,
@@ -99,7 +131,7 @@ class Decoder:
             batch_size=self.options.batch_size,
             word_timestamps=True,
             without_timestamps=False,
-            clip_timestamps=[{"start": a, "end": b} for a, b in lay.chunks],
+            clip_timestamps=clips,
             initial_prompt=self.prompt,
             condition_on_previous_text=False,
         )
@@ -186,29 +218,42 @@ def fill_holes(
         if not holes:
             break
         retries += len(holes)
-        for hole, mapped in _redecode(decoder, audio, speech, holes, attempt):
-            heard = [w for m in mapped for w in decoded_words([m.segment], decoder.zh, m.to_source)]
-            new = [
-                w
-                for _, _, w in coverage.fresh_words(
-                    ((w.start, w.end, w) for w in heard), hole, spans
+        done: set[Span] = set()
+        # a re-decode is a refinement: if it fails, its holes stay gaps whose reason
+        # names the failure, and the words already heard are kept
+        with refinement("transcribe", "re-decode of unheard speech") as outcome:
+            for hole, mapped in _redecode(decoder, audio, speech, holes, attempt):
+                heard = [
+                    w for m in mapped for w in decoded_words([m.segment], decoder.zh, m.to_source)
+                ]
+                new = [
+                    w
+                    for _, _, w in coverage.fresh_words(
+                        ((w.start, w.end, w) for w in heard), hole, spans
+                    )
+                ]
+                log.debug(
+                    "re-decoded %.1f-%.1f s (attempt %d): %d new words",
+                    base + hole[0],
+                    base + hole[1],
+                    attempt,
+                    len(new),
                 )
-            ]
-            log.debug(
-                "re-decoded %.1f-%.1f s (attempt %d): %d new words",
-                base + hole[0],
-                base + hole[1],
-                attempt,
-                len(new),
-            )
-            if new:
-                spans.extend((w.start, w.end) for w in new)
-                words.extend(replace(w, start=w.start + base, end=w.end + base) for w in new)
-                reasons[hole] = f"re-decoded {attempt + 1}x, part of the stretch still has no words"
-            elif mapped and not any(_keep(m.segment) for m in mapped):
-                reasons[hole] = "decoded text rejected as a likely hallucination"
-            else:
-                reasons[hole] = f"no words decoded in {attempt + 1} re-decodes"
+                done.add(hole)
+                if new:
+                    spans.extend((w.start, w.end) for w in new)
+                    words.extend(replace(w, start=w.start + base, end=w.end + base) for w in new)
+                    reasons[hole] = (
+                        f"re-decoded {attempt + 1}x, part of the stretch still has no words"
+                    )
+                elif mapped and not any(_keep(m.segment) for m in mapped):
+                    reasons[hole] = "decoded text rejected as a likely hallucination"
+                else:
+                    reasons[hole] = f"no words decoded in {attempt + 1} re-decodes"
+        if outcome.failed:
+            for hole in holes:
+                if hole not in done:
+                    reasons[hole] = f"re-decode failed: {outcome.error}"
         words.sort(key=lambda w: (w.start, w.end))
     spans = local()
     after = coverage.total(coverage.uncovered(speech, spans))

@@ -37,6 +37,7 @@ from clipguard.asr.decode import Decoder, decoded_words, fill_holes, speech_span
 from clipguard.asr.model import DEFAULT_MODEL, load_model
 from clipguard.asr.sentences import split_sentences, to_segment
 from clipguard.errors import ClipguardError, MediaError, UsageError
+from clipguard.faults import refinement
 from clipguard.media import SAMPLE_RATE, AudioStats, iter_audio, probe
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 from clipguard.text import has_han
@@ -208,10 +209,14 @@ def transcribe(
             decoder = Decoder(model, language, _prompt(options, language), options)
             lay = coverage.layout(speech, audio.size / SAMPLE_RATE)
             words: list[Word] = []
-            for w in decoded_words(decoder.batched(audio, lay), decoder.zh, lay.to_source):
-                words.append(replace(w, start=w.start + base, end=w.end + base))
-                if progress:  # a lazy generator: report progress as words arrive
-                    progress(min(total, w.end), total)
+            # the batched pass is the fast path, not the only one: if it fails, every
+            # speech span is a hole that fill_holes decodes again (and names, if that
+            # fails too), so the recording goes on
+            with refinement("transcribe", "batched pass over a window"):
+                for w in decoded_words(decoder.batched(audio, lay), decoder.zh, lay.to_source):
+                    words.append(replace(w, start=w.start + base, end=w.end + base))
+                    if progress:  # a lazy generator: report progress as words arrive
+                        progress(min(total, w.end), total)
             words.sort(key=lambda w: (w.start, w.end))
             words, window_cov = fill_holes(decoder, audio, speech, words, base)
             cov = cov.plus(window_cov)

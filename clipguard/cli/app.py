@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from clipguard.errors import ClipguardError
+from clipguard.errors import ClipguardError, InternalError
 
 app = typer.Typer(
     add_completion=False,
@@ -78,6 +78,10 @@ def guarded(fn: F) -> F:
             raise fail("interrupted", 130) from None
         except typer.Exit:
             raise
+        except InternalError as exc:
+            if os.environ.get("CLIPGUARD_DEBUG"):
+                raise
+            raise fail(f"{exc} (set CLIPGUARD_DEBUG=1 for details)") from None
         except Exception as exc:
             if os.environ.get("CLIPGUARD_DEBUG"):
                 raise

@@ -87,7 +87,8 @@ def scan(
 ) -> None:
     """Find rule violations: findings.json and report.html per recording."""
     from clipguard.compliance_rules.scanner import scanner_for
-    from clipguard.pipeline.run import check_fail_on, scan_recording
+    from clipguard.pipeline.result import check_fail_on
+    from clipguard.pipeline.run import scan_recording
 
     check_fail_on(opts["fail_on"])
     options_ = run_options(opts)
@@ -127,7 +128,7 @@ def clip(media: MediaArg, **opts: Any) -> None:
 @options(FAIL_ON, CLIP, GLOSSARY, CHAT, RULES, DETECTION, TRANSCRIBE, COMMON)
 def run(media: MediaArg, **opts: Any) -> None:
     """Transcribe, scan, cut clips and write report.html + manifest.json per recording."""
-    from clipguard.pipeline.run import check_fail_on
+    from clipguard.pipeline.result import check_fail_on
 
     check_fail_on(opts["fail_on"])
     _clip_like(media, opts, opts["fail_on"])

@@ -33,6 +33,9 @@ def summary(result: Any, *, clips: bool = False, top: int = TOP_LINES) -> str:
         )
     if result.status == "review":
         lines.append(f"  REVIEW: {result.note}")
+    for w in getattr(result, "warnings", None) or []:
+        times = f" ×{w['count']}" if w.get("count", 1) > 1 else ""
+        lines.append(f"  WARNING ({w['stage']}): {w['what']} failed{times}: {w['error']}")
     if clips and result.clips_note:
         lines.append(f"  {result.clips_note}")
     return "\n".join(lines)
@@ -40,5 +43,8 @@ def summary(result: Any, *, clips: bool = False, top: int = TOP_LINES) -> str:
 
 def batch_line(r: Any) -> str:
     extra = r.error or r.note or (r.clips_note if r.status in ("ok", "skipped") else "")
+    warned = sum(w.get("count", 1) for w in getattr(r, "warnings", None) or [])
+    if warned:
+        extra = f"{extra}; {warned} warning(s)" if extra else f"{warned} warning(s)"
     cov = f" coverage {100 * r.coverage:.1f}%" if r.coverage is not None else ""
     return f"{r.status:8} {Path(r.media).name}{cov}{f' ({extra})' if extra else ''}"

@@ -21,6 +21,7 @@ from clipguard.clipper.signals import (
     robust_unit,
 )
 from clipguard.errors import UsageError
+from clipguard.faults import refinement
 from clipguard.models import SEVERITIES, Finding, Highlight, Segment, Transcript, severity_rank
 
 GATE_MARGIN = 0.5  # seconds around a finding that also count as the violation
@@ -296,7 +297,10 @@ def find_highlights(
         # decode densely only where it can change the ranking: the top few candidates
         motion = signals["motion"].copy()
         for c in _pick(cands, opts.count * 3, 0.0):
-            times, values, cuts = dense_motion(ctx.media, c.start, c.end)
+            with refinement("highlights", "dense motion of a candidate") as r:
+                times, values, cuts = dense_motion(ctx.media, c.start, c.end)
+            if r.failed:
+                continue  # the keyframe motion stands for this candidate
             for t, v in zip(times.tolist(), values.tolist()):
                 i = min(motion.size - 1, int(t / GRID))
                 motion[i] = max(motion[i], v)

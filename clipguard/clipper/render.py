@@ -26,6 +26,7 @@ from clipguard.clipper.captext import LINE_CHARS, Card, Glossary, cards
 from clipguard.clipper.captions import Overlay, load_font, text_image, to_overlay
 from clipguard.clipper.reframe import Track, subject_track
 from clipguard.errors import MediaError, UsageError
+from clipguard.faults import refinement
 from clipguard.models import Clip, ClipPlan, Segment
 from clipguard.writers import atomic_path, srt_text, write_text
 
@@ -249,11 +250,10 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
         end = min(plan.end, source.duration - 1e-3)
         clip = source.subclipped(plan.start, end)
         # no subject to follow when the frame is too small to crop anyway
-        track = (
-            None
-            if Reframe((W, H), None).upscale(*source.size) > MAX_UPSCALE
-            else subject_track(plan.source, plan.start, end)
-        )
+        track = None  # no subject to follow: the centre crop
+        if Reframe((W, H), None).upscale(*source.size) <= MAX_UPSCALE:
+            with refinement("clips", "reframing (subject tracking)"):
+                track = subject_track(plan.source, plan.start, end)
         lines = caption_cards(plan, opts)
         reframe = Reframe((W, H), track)
         effects = [reframe, Overlays(_overlays(plan, opts, W, H, lines))]
@@ -287,9 +287,10 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
             if plan.cover_time
             else clip.duration / 3
         )
-        cover = clip.get_frame(cover_t)
-        with atomic_path(jpg) as tmp_jpg:
-            Image.fromarray(cover).save(tmp_jpg, format="JPEG", quality=88)
+        with refinement("clips", "cover frame") as cover_outcome:
+            cover = clip.get_frame(cover_t)
+            with atomic_path(jpg) as tmp_jpg:
+                Image.fromarray(cover).save(tmp_jpg, format="JPEG", quality=88)
     finally:
         source.close()
     write_text(srt, srt_text([Segment(c.start, c.end, c.text) for c in lines]))
@@ -301,7 +302,7 @@ def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
         width=W,
         height=H,
         srt=srt.name,
-        cover=jpg.name,
+        cover="" if cover_outcome.failed else jpg.name,
         reframe=(track.source if track else "center")
         if reframe.mode(*source.size) == "crop"
         else "fit",

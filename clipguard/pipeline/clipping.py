@@ -30,6 +30,7 @@ from clipguard.clipper.render import RenderOptions, output_size, render_clip
 from clipguard.clipper.signals import GRID, exact_cuts
 from clipguard.clipper.spans import clip_spans
 from clipguard.errors import MediaError
+from clipguard.faults import refinement
 from clipguard.models import SCHEMA_VERSION, Clip, ClipPlan, Finding, Transcript, severity_rank
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest, stage_key
@@ -185,7 +186,8 @@ def stage_clips(
     for stale in old[len(clips) :]:  # our own earlier clips beyond the new count
         for suffix in (".mp4", ".srt", ".jpg"):
             layout.clip(int(Path(stale.path).stem.split("_")[-1]), suffix).unlink(missing_ok=True)
-    _export_timeline(layout, Path(media_path), transcript, clips, list(result.highlights))
+    with refinement("clips", "timeline export (OTIO, FCP 7 XML)"):
+        _export_timeline(layout, Path(media_path), transcript, clips, list(result.highlights))
     stage = stage_key(
         [c.key for c in clips], [_sha(layout.clip(i, ".srt")) for i in range(1, len(clips) + 1)]
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from clipguard import __version__
+from clipguard.faults import Fault, Faults, current
 from clipguard.writers import read_json, write_json
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,13 @@ class Manifest:
     def record(
         self, stage: str, status: str, *, key: str = "", seconds: float = 0.0, **extra: Any
     ) -> None:
+        """Record a stage's outcome, with the warnings its refinements left in the
+        recording's collector (kept on reuse, so a re-run still shows them)."""
+        faults = current()
+        if faults is not None and "warnings" not in extra:
+            found = faults.of_stage(stage)
+            if found:
+                extra["warnings"] = [f.to_dict() for f in found]
         self.data["stages"][stage] = {
             "status": status,
             "key": key,
@@ -76,7 +84,15 @@ class Manifest:
         self.save()
 
     def save(self) -> None:
+        self.data["warnings"] = self.warnings()
         write_json(self.path, self.data)
+
+    def warnings(self) -> list[dict[str, Any]]:
+        """Every stage's warnings, ``{stage, what, error, count}``."""
+        merged = Faults()
+        for st in self.data["stages"].values():
+            merged.extend([Fault.from_dict(w) for w in st.get("warnings", [])])
+        return merged.to_list()
 
 
 def _extra(st: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from clipguard.clipper.highlights import HighlightOptions, HighlightsResult
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.errors import MediaError, SilentMediaError
+from clipguard.faults import refinement
 from clipguard.media import SILENCE_DBFS, AudioStats, probe, sha256_file
 from clipguard.models import SCHEMA_VERSION, Finding, Highlight, Transcript
 from clipguard.pipeline.layout import RecordingLayout
@@ -138,7 +139,9 @@ def stage_scan(
     verify_s = 0.0
     if score is not None:
         t1 = time.perf_counter()
-        speech += scanner.verify_by_sound(doc, speech, score)
+        # verification adds findings the text missed; if it fails, the text's stand
+        with refinement("scan", "acoustic verification of sound-alike terms"):
+            speech += scanner.verify_by_sound(doc, speech, score)
         verify_s = time.perf_counter() - t1
     findings = sorted(speech + screen, key=lambda f: (f.start, f.end, f.rule_id))
     write_json(layout.findings, findings_document(scanner, transcript, findings))
@@ -155,7 +158,7 @@ def stage_scan(
     return findings
 
 
-SCREEN_VERSION = 1  # bump when frame selection, OCR settings or tracking change
+SCREEN_VERSION = 2  # bump when frame selection, OCR, QR reading or tracking change
 
 
 def stage_screen(
@@ -194,8 +197,10 @@ def stage_screen(
     for i, (finding, track) in enumerate(screen_findings(reading, scanner), 1):
         thumb = layout.screen_thumb(i)
         if not thumb.exists() or not cached:
-            thumbnail(Path(media_path), track.frame_time, track.bbox, thumb)
-        out.append(replace(finding, thumbnail=str(thumb.relative_to(layout.root))))
+            thumbnail(Path(media_path), track.frame_time, track.bbox, thumb)  # None: failed
+        # a failed crop is a warning, not a broken link in the report
+        crop = str(thumb.relative_to(layout.root)) if thumb.exists() else ""
+        out.append(replace(finding, thumbnail=crop))
     if not cached:
         manifest.record(
             "screen",
@@ -237,6 +242,7 @@ def stage_report(layout: RecordingLayout, transcript: Transcript, link_media: st
         highlights=maybe(layout.highlights),
         clips=maybe(layout.clips_index),
         link_media=link_media,
+        warnings=Manifest.load(layout.manifest).warnings(),
     )
     Manifest.load(layout.manifest).record("report", "ok", seconds=time.perf_counter() - t0)
     return path

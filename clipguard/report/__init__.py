@@ -56,6 +56,7 @@ def render_report(
     highlights: dict[str, Any] | None = None,
     clips: dict[str, Any] | None = None,
     link_media: str = "absolute",
+    warnings: list[dict[str, Any]] | None = None,
 ) -> str:
     data = {
         "tool": {"name": "clipguard", "version": __version__},
@@ -72,6 +73,7 @@ def render_report(
         },
         "highlights": (highlights or {}).get("highlights", []),
         "clips": (clips or {}).get("clips", []),
+        "warnings": list(warnings or []),
     }
     blob = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     template = (

@@ -11,7 +11,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 
 from clipguard.errors import UsageError
-from clipguard.pipeline.run import RecordingResult, RunOptions
+from clipguard.pipeline.result import RecordingResult
+from clipguard.pipeline.run import RunOptions
 
 Work = Callable[[str, str, RunOptions], RecordingResult]
 Done = Callable[[RecordingResult], None]

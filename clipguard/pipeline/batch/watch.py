@@ -10,7 +10,7 @@ from typing import Any
 
 from clipguard.pipeline.batch import BatchOptions, BatchReport, _now, run_batch
 from clipguard.pipeline.batch.discovery import discover
-from clipguard.pipeline.run import RecordingResult
+from clipguard.pipeline.result import RecordingResult
 from clipguard.writers import ensure_dir
 
 
