@@ -6,24 +6,142 @@ sticker, a QR code and a price card that come and go. One copy (209 s) is measur
 then 17 copies joined end to end (one hour); repeated shots are read from the
 look cache there, so the single copy's rate per hour is shown too.
 
-    python benchmarks/screen.py [--copies 17]
+Before that, the QR readers side by side, in the same run and on the same frames:
+OpenCV's ``QRCodeDetector`` (the reader before 0.3), its ``QRCodeDetectorAruco``,
+zxing-cpp in one pass, and clipguard's reader (zxing-cpp, retried at 2x on frames up
+to 1080p that showed nothing), on the generated set of ``tests/test_qr.py`` (every
+payload kind at module sizes 2-12 px, rotated, warped, blurred, JPEG at quality 30,
+plain and busy backgrounds, in a corner of a 1080p frame): decode rate per module
+size, wrong payloads, and milliseconds a frame with a code and without one.
+
+    python benchmarks/screen.py [--copies 17] [--per-cell 2] [--qr-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import cv2
-from _common import FIXTURES, ffmpeg_exe, machine, table, x264
+import numpy as np
+import zxingcpp
+from _common import FIXTURES, REPO, ffmpeg_exe, machine, table, x264
 from PIL import Image, ImageDraw
 
 from clipguard.clipper.captions import load_font
 from clipguard.evaluation import concat_recordings
+from clipguard.screen import qr
 from clipguard.screen.read import read_screen
+
+sys.path.insert(0, str(REPO / "tests"))  # the generated set is the test's own
+import test_qr  # noqa: E402
+
+
+def opencv_reader(detector: cv2.QRCodeDetector | cv2.QRCodeDetectorAruco) -> Callable:
+    """Payloads by OpenCV's ``detectAndDecodeMulti``, as clipguard read them before 0.3."""
+
+    def read(image: np.ndarray) -> list[str]:
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        try:
+            ok, payloads, _points, _ = detector.detectAndDecodeMulti(grey)
+        except cv2.error:
+            return []
+        return [p for p in payloads if p] if ok else []
+
+    return read
+
+
+def zxing_reader(formats: str) -> Callable:
+    """Payloads by zxing-cpp in one pass at the frame's own size."""
+    wanted = zxingcpp.barcode_formats_from_str(formats)
+
+    def read(image: np.ndarray) -> list[str]:
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        return [b.text for b in zxingcpp.read_barcodes(grey, formats=wanted) if b.text]
+
+    return read
+
+
+READERS: dict[str, Callable] = {
+    "OpenCV QRCodeDetector (before)": opencv_reader(cv2.QRCodeDetector()),
+    "OpenCV QRCodeDetectorAruco": opencv_reader(cv2.QRCodeDetectorAruco()),
+    "zxing-cpp, one pass": zxing_reader(qr.FORMATS),
+    "zxing-cpp + Code 128/39/93": zxing_reader(qr.FORMATS + ",Code128,Code39,Code93"),
+    "zxing-cpp + 2x retry (after)": lambda image: [c.payload for c in qr.read_qr(image)],
+}
+
+
+def qr_readers(per_cell: int) -> None:
+    """Every reader on every generated frame; each frame is made once for all."""
+    cases = test_qr.cases(per_cell)
+    hits = {name: {m: 0 for m in test_qr.MODULES} for name in READERS}
+    wrong = dict.fromkeys(READERS, 0)
+    seconds = dict.fromkeys(READERS, 0.0)
+    per_module = {m: 0 for m in test_qr.MODULES}
+    for case, frame in test_qr.frames(cases):
+        per_module[case.module] += 1
+        for name, read in READERS.items():
+            t0 = time.perf_counter()
+            got = read(frame)
+            seconds[name] += time.perf_counter() - t0
+            hits[name][case.module] += case.payload in got
+            wrong[name] += any(p != case.payload for p in got)
+    empty = {
+        "busy 1080p": test_qr.busy_background(0),
+        "plain 720p": np.full((720, 1280, 3), 200, np.uint8),
+    }
+    rows = []
+    for name, read in READERS.items():
+        h = hits[name]
+        from3 = sum(h[m] for m in h if m >= 3) / sum(per_module[m] for m in h if m >= 3)
+        no_code = []
+        for frame in empty.values():
+            times = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                read(frame)
+                times.append(time.perf_counter() - t0)
+            no_code.append(f"{1000 * statistics.median(times):.1f}")
+        issue = "read" if test_qr.ISSUE_PAYLOAD in read(test_qr.issue_frame()) else "missed"
+        rows.append(
+            [
+                name,
+                *(f"{h[m] / per_module[m]:.2f}" for m in test_qr.MODULES),
+                f"{from3:.3f}",
+                wrong[name],
+                f"{1000 * seconds[name] / len(cases):.1f}",
+                " / ".join(no_code),
+                issue,
+            ]
+        )
+    print(
+        f"QR readers on the generated set of tests/test_qr.py ({len(cases)} frames of "
+        f"1920x1080, {per_cell} per payload, size and background); zxing-cpp "
+        f"{metadata.version('zxing-cpp')}, "
+        f"OpenCV {cv2.__version__}; machine: {machine()}\n"
+    )
+    print(
+        table(
+            [
+                "reader",
+                *(f"{m} px" for m in test_qr.MODULES),
+                ">= 3 px",
+                "wrong",
+                "ms/frame",
+                "ms no code (busy 1080p / plain 720p)",
+                "issue's 260 px code",
+            ],
+            rows,
+        )
+    )
+    print()
 
 
 def card(text: str, size: int, bg: tuple, path: Path) -> Path:
@@ -92,7 +210,12 @@ def build(tmp: Path) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=17)
+    ap.add_argument("--per-cell", type=int, default=2, help="generated frames per cell")
+    ap.add_argument("--qr-only", action="store_true", help="only the QR readers")
     args = ap.parse_args()
+    qr_readers(args.per_cell)
+    if args.qr_only:
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)

@@ -1,6 +1,7 @@
-"""On-screen text and QR codes, read for real (RapidOCR's bundled models, OpenCV's QR
-decoder) from a video built here: overlays drawn with the bundled CJK font on the
-shop fixture, a QR made with cv2.QRCodeEncoder."""
+"""On-screen text and QR codes, read for real (RapidOCR's bundled models, zxing-cpp)
+from a video built here: overlays drawn with the bundled CJK font on the shop
+fixture, a QR made with cv2.QRCodeEncoder. The QR reader's own accuracy is measured
+in test_qr.py."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.captions import load_font
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.compliance_rules.hotwords import default_hotwords
+from clipguard.faults import collecting
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.run import RunOptions, process_recording
+from clipguard.screen import ocr, qr
 from clipguard.screen.qr import classify
-from clipguard.screen.read import read_screen
+from clipguard.screen.read import read_screen, thumbnail
 from clipguard.writers import read_json
 
 QR_PAYLOAD = "https://u.wechat.com/kFz3abc888"
@@ -184,3 +187,47 @@ def test_qr_payload_kinds():
     assert classify("https://example.org/shop") == "url"
     assert classify("https://v.douyin.com/abc/") == "platform"
     assert classify("just some text") == "other"
+
+
+def _boom(image):
+    raise RuntimeError("injected failure")
+
+
+def test_a_failed_ocr_costs_the_text_not_the_codes(overlay_video, monkeypatch):
+    monkeypatch.setattr(ocr, "read_text", _boom)
+    with collecting() as faults:
+        reading = read_screen(overlay_video)
+    assert [(t.text, t.kind) for t in reading.tracks] == [(QR_PAYLOAD, "qr:wechat")]
+    qr_track = reading.tracks[0]
+    assert abs(qr_track.start - 21.0) <= 1.5 and abs(qr_track.end - 27.0) <= 1.5
+    # no read was remembered by its look, so every frame read tried again and failed
+    assert faults.to_list() == [
+        {
+            "stage": "screen",
+            "what": "OCR of a frame",
+            "error": "RuntimeError: injected failure",
+            "count": reading.ocr_calls,
+        }
+    ]
+    assert reading.ocr_calls == reading.frames_read > 0
+
+
+def test_failed_reads_and_thumbnails_degrade_into_warnings(overlay_video, monkeypatch, tmp_path):
+    monkeypatch.setattr(ocr, "read_text", _boom)
+    monkeypatch.setattr(qr, "read_qr", _boom)
+    with collecting() as faults:
+        reading = read_screen(overlay_video)
+        missing = thumbnail(tmp_path / "gone.mp4", 1.0, (0, 0, 10, 10), tmp_path / "t.jpg")
+        past_end = thumbnail(overlay_video, 999.0, (0, 0, 10, 10), tmp_path / "end.jpg")
+        shot = thumbnail(overlay_video, 22.0, (470, 110, 170, 170), tmp_path / "qr.jpg")
+    assert reading.tracks == [] and reading.frames_read > 0
+    assert missing is None and not (tmp_path / "t.jpg").exists()
+    assert past_end is None and not (tmp_path / "end.jpg").exists()
+    assert shot == tmp_path / "qr.jpg" and shot.stat().st_size > 1000
+    counts = {f.what: f.count for f in faults}
+    assert counts == {
+        "OCR of a frame": reading.ocr_calls,
+        "QR read of a frame": reading.ocr_calls,
+        "thumbnail of a screen finding": 1,  # past the end is no frame, not a failure
+    }, faults.to_list()
+    assert all(f.stage == "screen" for f in faults)

@@ -3,6 +3,12 @@
 A text that stays on screen across many samples is one track spanning its whole time
 on screen; it ends at the last sample that still showed it. Samples that were not
 read (nothing static changed) extend every open track.
+
+The OCR and the QR read of a frame, and a finding's thumbnail, are refinements: one
+that fails (a bad frame, a library error) costs that frame's text or codes, or that
+thumbnail, and becomes a ``screen`` warning (``clipguard.faults``); the recording
+goes on. A frame whose read failed is not remembered by its look, so the next sample
+that looks the same is read again instead of inheriting the loss.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from clipguard.faults import refinement
 from clipguard.screen import frames, ocr, qr
 
 log = logging.getLogger(__name__)
@@ -82,7 +91,24 @@ def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return abs(ax - bx) <= max(a[2], b[2]) / 2 + 8 and abs(ay - by) <= max(a[3], b[3]) / 2 + 8
 
 
+def _read_frame(image: np.ndarray, t: float) -> tuple[list[Track], bool]:
+    """What one frame shows (text lines, then QR codes), and whether both reads ran."""
+    boxes: list[ocr.TextBox] = []
+    with refinement("screen", "OCR of a frame") as text_read:
+        boxes = ocr.read_text(image)
+    codes: list[qr.QRCode] = []
+    with refinement("screen", "QR read of a frame") as qr_read:
+        codes = qr.read_qr(image)
+    seen = [Track(b.text, b.bbox, t, t, "text", b.score, t) for b in boxes]
+    seen += [Track(c.payload, c.bbox, t, t, f"qr:{c.kind}", 1.0, t) for c in codes]
+    return seen, not (text_read.failed or qr_read.failed)
+
+
 def read_screen(media: Path) -> ScreenReading:
+    """Text tracks and QR codes of one recording's frames.
+
+    A failed OCR or QR read of a frame is recorded as a warning in the current
+    ``clipguard.faults`` collector and costs only what that frame would have added."""
     t0 = time.perf_counter()
     reading = ScreenReading()
     cache: list[tuple[bytes, list[Track]]] = []  # look hash -> what that frame showed
@@ -101,14 +127,9 @@ def read_screen(media: Path) -> ScreenReading:
         )
         if seen is None:
             reading.ocr_calls += 1
-            seen = [
-                Track(b.text, b.bbox, t, t, "text", b.score, t) for b in ocr.read_text(sample.image)
-            ]
-            seen += [
-                Track(c.payload, c.bbox, t, t, f"qr:{c.kind}", 1.0, t)
-                for c in qr.read_qr(sample.image)
-            ]
-            cache.append((sample.look, seen))
+            seen, complete = _read_frame(sample.image, t)
+            if complete:
+                cache.append((sample.look, seen))
         still: list[Track] = []
         for item in seen:
             match = next(
@@ -137,8 +158,21 @@ def read_screen(media: Path) -> ScreenReading:
     return reading
 
 
-def thumbnail(media: Path, t: float, bbox: tuple[int, int, int, int], dest: Path) -> Path:
-    """A small JPEG of the frame at ``t`` with the box drawn, for the report."""
+def thumbnail(media: Path, t: float, bbox: tuple[int, int, int, int], dest: Path) -> Path | None:
+    """A small JPEG of the frame at ``t`` with the box drawn, for the report.
+
+    Returns:
+        ``dest`` once written, or ``None`` when no frame could be had there or the
+        thumbnail failed: a finding without its picture is still a finding, so a
+        failure is a ``screen`` warning (``clipguard.faults``), never an exception.
+    """
+    written: Path | None = None
+    with refinement("screen", "thumbnail of a screen finding"):
+        written = _thumbnail(media, t, bbox, dest)
+    return written
+
+
+def _thumbnail(media: Path, t: float, bbox: tuple[int, int, int, int], dest: Path) -> Path | None:
     import cv2
 
     from clipguard.media import iter_video_frames
@@ -154,8 +188,9 @@ def thumbnail(media: Path, t: float, bbox: tuple[int, int, int, int], dest: Path
         )
         bgr = cv2.cvtColor(small, cv2.COLOR_RGB2BGR)
         ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 80])
-        if ok:
-            with atomic_path(dest) as tmp:
-                tmp.write_bytes(data.tobytes())
+        if not ok:
+            raise ValueError(f"JPEG encoding of the frame at {t:.2f} s failed")
+        with atomic_path(dest) as tmp:
+            tmp.write_bytes(data.tobytes())
         return dest
-    return dest
+    return None
