@@ -7,8 +7,6 @@ a change to the scorer. Video is scored from keyframes only (cheap: no full deco
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,9 +17,10 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from clipguard.chat import read_chat
 from clipguard.compliance_rules.packs import parse_pack
 from clipguard.compliance_rules.scanner import Scanner
-from clipguard.errors import MediaError
+from clipguard.faults import refinement
 from clipguard.media import ENVELOPE_HOP, AudioStats, iter_audio, iter_keyframes, iter_video_frames
 from clipguard.models import Transcript
 
@@ -216,7 +215,9 @@ def exact_cuts(media: Path) -> Callable[[float, float], list[float]]:
     def near(a: float, b: float) -> list[float]:
         key = (round(max(0.0, a), 1), round(b, 1))
         if key not in memo:
-            memo[key] = dense_motion(media, key[0], key[1])[2]
+            memo[key] = []  # no cut known there: edges fall on sentence pauses only
+            with refinement("clips", "frame-exact shot detection at a clip edge"):
+                memo[key] = dense_motion(media, key[0], key[1])[2]
         return memo[key]
 
     return near
@@ -264,35 +265,9 @@ DEFAULT_WEIGHTS = {"loudness": 1.0, "speech_rate": 0.5, "hype": 1.5, "motion": 1
 
 
 def load_chat(path: Path) -> list[tuple[float, str]]:
-    """JSON Lines or CSV with ``t``, ``user``, ``text``; bad lines name their line number."""
-    path = Path(path)
-    if not path.exists():
-        raise MediaError(f"{path}: no such chat log")
-    out: list[tuple[float, str]] = []
-    try:
-        with open(path, encoding="utf-8") as fh:
-            if path.suffix.lower() == ".csv":
-                for i, row in enumerate(csv.DictReader(fh), 2):
-                    try:
-                        out.append((float(row["t"]), str(row.get("text", ""))))
-                    except (KeyError, TypeError, ValueError):
-                        raise MediaError(
-                            f"{path}:{i}: chat row needs a numeric 't' column"
-                        ) from None
-            else:
-                for i, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        msg = json.loads(line)
-                        out.append((float(msg["t"]), str(msg.get("text", ""))))
-                    except (ValueError, KeyError, TypeError):
-                        raise MediaError(
-                            f"{path}:{i}: not a chat message (JSON with a numeric 't')"
-                        ) from None
-    except UnicodeDecodeError:
-        raise MediaError(f"{path}: chat log is not UTF-8 text") from None
-    return sorted(out)
+    """JSON Lines or CSV with ``t``, ``user``, ``text``; bad lines name their line number
+    (read by ``clipguard.chat``, the one chat reader)."""
+    return [(m.t, m.text) for m in read_chat(Path(path))]
 
 
 SIGNAL_VERSIONS = {name: sig.version for name, sig in SIGNALS.items()}
@@ -300,5 +275,10 @@ SIGNAL_VERSIONS = {name: sig.version for name, sig in SIGNALS.items()}
 
 def compute_signals(ctx: SignalContext) -> dict[str, np.ndarray]:
     if ctx.keyframes is None and ctx.media:
-        ctx.keyframes = scan_keyframes(ctx.media)
+        # shot and motion information refines the ranking; without it the highlights
+        # still come from speech, hype words, loudness and chat
+        with refinement("signals", "keyframe scan (shot detection)") as r:
+            ctx.keyframes = scan_keyframes(ctx.media)
+        if r.failed:
+            ctx.keyframes = KeyframeScan(np.zeros(0), np.zeros(0), [])
     return {name: sig.compute(ctx) for name, sig in SIGNALS.items()}

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clipguard import faults
 from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.render import RenderOptions
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
-from clipguard.errors import ClipguardError, MediaError, UsageError
-from clipguard.models import SEVERITIES, Finding, Transcript, severity_rank
+from clipguard.errors import ClipguardError, InternalError, MediaError, UsageError
+from clipguard.faults import collecting
+from clipguard.models import Transcript
 from clipguard.pipeline.clipping import stage_clips
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
+from clipguard.pipeline.result import RecordingResult
 from clipguard.pipeline.stages import (
     load_transcript_input,
     stage_highlights,
@@ -45,11 +49,11 @@ _SPAN = {
     "screen": (0.62, 0.7),
     "scan": (0.7, 0.72),
     "highlights": (0.72, 0.78),
-    "clips": (0.78, 0.98),
+    "clips": (0.78, 0.97),
+    "recap": (0.97, 0.98),
     "report": (0.98, 1.0),
 }
 LINK_MODES = ("absolute", "copy", "hardlink")
-TOP_FINDINGS = 10
 
 
 @dataclass(frozen=True)
@@ -84,75 +88,6 @@ class RunOptions:
         return d
 
 
-@dataclass
-class RecordingResult:
-    """One recording's outcome: the CLI's summary line and one row of ``batch.json``."""
-
-    media: str
-    out_dir: str
-    status: str = "ok"  # ok | review (speech left unheard) | failed | busy | skipped
-    error: str = ""
-    language: str = ""
-    duration: float = 0.0
-    findings: dict[str, int] = field(default_factory=dict)
-    top: list[dict[str, Any]] = field(default_factory=list)  # worst findings first
-    clips: int = 0
-    clips_note: str = ""  # why there is no clip (or fewer than asked)
-    seconds: float = 0.0
-    cached_transcript: bool = False
-    coverage: float | None = None  # share of detected speech with words
-    gaps: int = 0  # untranscribed speech stretches a reviewer must listen to
-    note: str = ""  # why the recording needs review
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RecordingResult:
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
-
-    @classmethod
-    def failure(
-        cls, media: Path | str, out_root: Path, error: str, status: str = "failed"
-    ) -> RecordingResult:
-        """The row for a recording that could not be processed (batch keeps going)."""
-        layout = RecordingLayout.of(out_root, Path(media))
-        return cls(str(media), str(layout.root), status=status, error=error)
-
-    def fails(self, fail_on: str) -> bool:
-        """True when a finding is at or above ``fail_on`` (exit code 1)."""
-        if fail_on == "never":
-            return False
-        return any(
-            n and severity_rank(s) >= severity_rank(fail_on) for s, n in self.findings.items()
-        )
-
-    def add_transcript(self, transcript: Transcript, cached: bool) -> None:
-        self.cached_transcript = cached
-        self.language = transcript.language
-        self.duration = transcript.media.duration
-        cov = transcript.coverage
-        if cov is not None:
-            self.coverage = round(cov.ratio, 4)
-            self.gaps = len(cov.gaps)
-            if cov.needs_review:
-                self.status = "review"
-                self.note = cov.summary()
-
-    def add_findings(self, findings: list[Finding]) -> None:
-        self.findings = {
-            s: sum(1 for f in findings if f.severity == s) for s in reversed(SEVERITIES)
-        }
-        worst = sorted(findings, key=lambda f: (-severity_rank(f.severity), f.start))
-        self.top = [f.to_dict() for f in worst[:TOP_FINDINGS]]
-
-
-def check_fail_on(value: str) -> str:
-    if value not in (*SEVERITIES, "never"):
-        raise UsageError(f"--fail-on must be block, review, info or never (got {value!r})")
-    return value
-
-
 def find_chat(media: Path) -> Path | None:
     for suffix in (".chat.jsonl", ".chat.csv", ".jsonl"):
         candidate = media.with_name(media.stem + suffix)
@@ -171,6 +106,25 @@ def _scorer(media: Path, transcript: Transcript, options: RunOptions) -> Scorer 
     return lambda probes: score_probes(
         media, probes, transcript.language or "zh", options.transcribe
     )
+
+
+@contextmanager
+def _stage(name: str) -> Iterator[None]:
+    """Name the stage of an unexpected exception: a bug report then says where.
+
+    Input errors (``ClipguardError``) pass through unchanged; failures of optional
+    refinements never get here (``clipguard.faults`` turns them into warnings)."""
+    try:
+        yield
+    except (ClipguardError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(name, exc) from exc
+
+
+def _add_warnings(result: RecordingResult, layout: RecordingLayout) -> None:
+    if layout.manifest.exists():
+        result.warnings = Manifest.load(layout.manifest).warnings()
 
 
 class _Stages:
@@ -195,10 +149,12 @@ def transcribe_recording(
     layout = RecordingLayout.of(out_root, media)
     result = RecordingResult(str(media), str(layout.root))
     t0 = time.perf_counter()
-    transcript, cached = stage_transcribe(
-        Path(media), layout, options, _Stages(progress)("transcribe")
-    )
+    with collecting(), _stage("transcribe"):
+        transcript, cached = stage_transcribe(
+            Path(media), layout, options, _Stages(progress)("transcribe")
+        )
     result.add_transcript(transcript, cached)
+    _add_warnings(result, layout)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -212,6 +168,18 @@ def scan_recording(
     progress: StageProgress | None = None,
 ) -> RecordingResult:
     """``clipguard scan``: a media file (transcribed first) or a transcript.json."""
+    with collecting():
+        return _scan_recording(source, out_root, options, scanner=scanner, progress=progress)
+
+
+def _scan_recording(
+    source: Path,
+    out_root: Path,
+    options: RunOptions,
+    *,
+    scanner: Scanner | None = None,
+    progress: StageProgress | None = None,
+) -> RecordingResult:
     t0 = time.perf_counter()
     stages = _Stages(progress)
     scanner = scanner or scanner_for(tuple(options.rules))
@@ -221,20 +189,25 @@ def scan_recording(
         cached = True
     else:
         layout = RecordingLayout.of(out_root, Path(source))
-        transcript, cached = stage_transcribe(
-            Path(source), layout, options.transcribe, stages("transcribe")
-        )
+        with _stage("transcribe"):
+            transcript, cached = stage_transcribe(
+                Path(source), layout, options.transcribe, stages("transcribe")
+            )
     result = RecordingResult(str(source), str(layout.root))
     result.add_transcript(transcript, cached)
     screen = []
     if options.screen and Path(transcript.media.path).exists() and transcript.media.has_video:
         stages("screen")
-        screen = stage_screen(Path(transcript.media.path), transcript, layout, scanner)
+        with _stage("screen"):
+            screen = stage_screen(Path(transcript.media.path), transcript, layout, scanner)
     stages("scan")
     score = _scorer(Path(transcript.media.path), transcript, options)
-    result.add_findings(stage_scan(transcript, layout, scanner, screen, score))
+    with _stage("scan"):
+        result.add_findings(stage_scan(transcript, layout, scanner, screen, score))
     stages("report")
-    stage_report(layout, transcript, options.link_media)
+    with _stage("report"):
+        stage_report(layout, transcript, options.link_media)
+    _add_warnings(result, layout)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -248,48 +221,92 @@ def process_recording(
     progress: StageProgress | None = None,
 ) -> RecordingResult:
     """``clipguard run`` / ``clip`` and every batch worker. Raises ``ClipguardError``
-    on bad input."""
+    on bad input, ``InternalError`` (naming the stage) on a bug; a failed optional
+    refinement is a warning in the result and the manifest, never an exception."""
+    with collecting():
+        return _process_recording(media, out_root, options, scanner=scanner, progress=progress)
+
+
+def _process_recording(
+    media: Path,
+    out_root: Path,
+    options: RunOptions,
+    *,
+    scanner: Scanner | None = None,
+    progress: StageProgress | None = None,
+) -> RecordingResult:
     media = Path(media)
     layout = RecordingLayout.of(out_root, media)
     result = RecordingResult(str(media), str(layout.root))
     stages = _Stages(progress)
     t0 = time.perf_counter()
     scanner = scanner or scanner_for(tuple(options.rules))
-    transcript, cached = stage_transcribe(media, layout, options.transcribe, stages("transcribe"))
+    with _stage("transcribe"):
+        transcript, cached = stage_transcribe(
+            media, layout, options.transcribe, stages("transcribe")
+        )
     Manifest.load(layout.manifest).set(options=options.to_dict())
     result.add_transcript(transcript, cached)
     screen = []
     if options.screen and transcript.media.has_video:
         stages("screen")
-        screen = stage_screen(media, transcript, layout, scanner)
+        with _stage("screen"):
+            screen = stage_screen(media, transcript, layout, scanner)
     stages("scan")
-    findings = stage_scan(transcript, layout, scanner, screen, _scorer(media, transcript, options))
+    with _stage("scan"):
+        findings = stage_scan(
+            transcript, layout, scanner, screen, _scorer(media, transcript, options)
+        )
     result.add_findings(findings)
     if options.clips and not transcript.media.has_video and options.require_video:
         raise MediaError(f"{media}: has no video stream, so there is nothing to clip")
     if options.clips and transcript.media.has_video:
         chat = Path(options.chat) if options.chat else find_chat(media)
         stages("highlights")
-        highlights = stage_highlights(media, transcript, findings, layout, options.highlight, chat)
-        clips = stage_clips(
-            media,
-            transcript,
-            findings,
-            highlights,
-            layout,
-            options.highlight,
-            options.render,
-            progress=stages("clips"),
-        )
+        with _stage("highlights"):
+            highlights = stage_highlights(
+                media, transcript, findings, layout, options.highlight, chat
+            )
+        with _stage("clips"):
+            clips = stage_clips(
+                media,
+                transcript,
+                findings,
+                highlights,
+                layout,
+                options.highlight,
+                options.render,
+                progress=stages("clips"),
+            )
         result.clips = len(clips)
         if len(clips) < options.highlight.count:
             result.clips_note = _why_few_clips(highlights.highlights, len(clips), options.highlight)
+    stages("recap")
+    _recap(layout, options, scanner)
     stages("report")
-    stage_report(layout, transcript, options.link_media)
+    with _stage("report"):
+        stage_report(layout, transcript, options.link_media)
+    _add_warnings(result, layout)
     result.seconds = time.perf_counter() - t0
     if progress:
         progress(1.0, 1.0, "done")
     return result
+
+
+def _recap(layout: RecordingLayout, options: RunOptions, scanner: Scanner) -> None:
+    """The morning-after review is a by-product of ``run``: bad input for it (a chat or
+    product file with a bad line) is the user's to fix, so it stops the run with one
+    line; any other failure leaves the recording's results and becomes a warning."""
+    from clipguard.pipeline.recap import stage_recap
+
+    chat = Path(options.chat) if options.chat else None
+    try:
+        stage_recap(layout, chat=chat, scanner=scanner)
+    except ClipguardError:
+        raise
+    except Exception as exc:
+        faults.record("recap", "recap (复盘)", exc)
+        Manifest.load(layout.manifest).record("recap", "failed", error=faults.describe(exc))
 
 
 def _why_few_clips(highlights: tuple, made: int, opts: HighlightOptions) -> str:
@@ -315,6 +332,9 @@ def safe_process(
     try:
         return process_recording(media, out_root, options, scanner=scanner)
     except ClipguardError as exc:
+        return RecordingResult.failure(media, out_root, str(exc))
+    except InternalError as exc:
+        log.error("unexpected error on %s", media, exc_info=exc.__cause__)
         return RecordingResult.failure(media, out_root, str(exc))
     except Exception as exc:  # a crash in one recording must not stop the batch
         log.exception("unexpected error on %s", media)

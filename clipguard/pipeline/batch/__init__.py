@@ -32,7 +32,8 @@ from clipguard.pipeline.batch.executors import default_workers, run_dask, run_in
 from clipguard.pipeline.batch.locks import completed, completion_key, recording_lock
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
-from clipguard.pipeline.run import RecordingResult, RunOptions, safe_process
+from clipguard.pipeline.result import RecordingResult
+from clipguard.pipeline.run import RunOptions, safe_process
 from clipguard.writers import ensure_dir, write_json, write_text
 
 __all__ = [
@@ -123,6 +124,9 @@ class BatchReport:
         out: dict[str, int] = {}
         for r in self.results.values():
             out[r.status] = out.get(r.status, 0) + 1
+        warned = sum(w.get("count", 1) for r in self.results.values() for w in r.warnings)
+        if warned:  # failed refinements across the batch (each row has its own list)
+            out["warnings"] = warned
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +146,18 @@ class BatchReport:
 
         write_json(self.out / BATCH_JSON, self.to_dict())
         write_text(self.out / BATCH_HTML, batch_html(self.to_dict(), self.out))
+
+
+def _write_compare(report: BatchReport) -> None:
+    """recap_compare.html over the batch's finished recordings; a failure here is
+    logged, never the batch's failure."""
+    from clipguard.pipeline.recap import COMPARE_HTML, write_compare
+
+    done = [r.out_dir for r in report.results.values() if r.status in ("ok", "review", "skipped")]
+    try:
+        write_compare(done, report.out / COMPARE_HTML)
+    except Exception as exc:  # the nights' comparison is a convenience, not a result
+        log.warning("recap_compare.html not written: %s", exc)
 
 
 def _now() -> str:
@@ -203,6 +219,7 @@ def run_batch(
             run_inline(todo, out_root, run_opts, process_one, done)
     finally:
         report.finished = _now()
+        _write_compare(report)
         report.save()
         logger.removeHandler(handler)
         logger.setLevel(old_level)
