@@ -23,11 +23,13 @@ LAYERS = {
     "clipguard.text": 0,
     "clipguard.progress": 0,
     "clipguard.evaluation": 0,
+    "clipguard.chat": 0,
     "clipguard.asr": 1,
     "clipguard.compliance_rules": 2,
     "clipguard.screen": 3,
     "clipguard.clipper": 4,
     "clipguard.report": 5,
+    "clipguard.recap": 5,
     "clipguard.pipeline": 6,
     "clipguard.cli": 7,
 }

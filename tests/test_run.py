@@ -47,6 +47,8 @@ def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixt
         "highlights.json",
         "clips/clips.json",
         "report.html",
+        "recap.json",
+        "recap.html",
         "manifest.json",
     ):
         assert (out_dir / name).exists(), name
@@ -59,6 +61,7 @@ def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixt
         "signals": "ok",
         "highlights": "ok",
         "clips": "ok",
+        "recap": "ok",
         "report": "ok",
     }
     assert rec["coverage"] >= 0.99 and rec["status"] == "ok"

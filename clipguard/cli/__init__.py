@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from clipguard.cli import commands, rules  # noqa: F401  (registers the commands)
+from clipguard.cli import commands, recap, rules  # noqa: F401  (registers the commands)
 from clipguard.cli.app import app
 
 __all__ = ["app", "main"]

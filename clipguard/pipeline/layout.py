@@ -89,6 +89,14 @@ class RecordingLayout:
         return self.root / "report.html"
 
     @property
+    def recap(self) -> Path:
+        return self.root / "recap.json"
+
+    @property
+    def recap_html(self) -> Path:
+        return self.root / "recap.html"
+
+    @property
     def lock(self) -> Path:
         """Beside the recordings' folders, not inside one: locking a file that turns
         out not to be media must not leave an empty folder behind."""

@@ -1,0 +1,84 @@
+"""``clipguard recap``: parse, call ``recap_sources``, print one line per recording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clipguard.cli.app import app, emit, guarded
+from clipguard.cli.options import CHAT, COMMON, DETECTION, RULES, TRANSCRIBE, options, run_options
+from clipguard.progress import progress_bar
+
+
+def _line(root: Path, s: dict[str, Any]) -> str:
+    resp = "–" if s["cta_response"] is None else f"{s['cta_response']:.2f}x"
+    return (
+        f"{root.name}: talk {100 * s['talk_ratio']:.0f}%, {s['chars_per_minute']:.0f}/min, "
+        f"dead air {s['dead_air_count']} ({s['dead_air_seconds']:.0f} s), "
+        f"{s['calls_to_action']} calls to action (response {resp}), "
+        f"{s['unanswered_groups']} unanswered question(s) -> {root / 'recap.html'}"
+    )
+
+
+@app.command()
+@guarded
+@options(CHAT, RULES, DETECTION, TRANSCRIBE, COMMON)
+def recap(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="OUT_DIR_OR_MEDIA...",
+            help="Recording folders (OUT/<stem>) or media files (processed first).",
+        ),
+    ],
+    products: Annotated[
+        Path | None,
+        typer.Option("--products", help="Product file (YAML or CSV: name, aliases, price, link)."),
+    ] = None,
+    dead_air: Annotated[
+        float, typer.Option("--dead-air", help="Seconds without speech that count as dead air.")
+    ] = 8.0,
+    cues: Annotated[
+        Path | None, typer.Option("--cues", help="An edited cue pack (default: the shipped one).")
+    ] = None,
+    **opts: Any,
+) -> None:
+    """复盘: the morning-after review (recap.json, recap.html; recap_compare.html for several)."""
+    from clipguard.pipeline.recap import COMPARE_HTML, recap_options, recap_sources
+
+    recap_opts = recap_options(dead_air, products, cues)
+    show = not (opts["quiet"] or opts["json_out"])
+    with progress_bar("recap", show) as bar:
+        done = recap_sources(
+            sources,
+            opts["out"],
+            recap_opts,
+            chat=opts.get("chat"),
+            rules=tuple(opts.get("rules") or ()),
+            # media inputs are processed first; folders need no pipeline options (and
+            # building them imports the clip renderer)
+            run_options=run_options(opts) if any(p.is_file() for p in sources) else None,
+            link_media=None if opts["link_media"] == "absolute" else opts["link_media"],
+            progress=bar,
+        )
+    compare = Path(opts["out"]) / COMPARE_HTML if len(done) > 1 else None
+    rows = [
+        {
+            "out_dir": str(layout.root),
+            "recap_json": str(layout.recap),
+            "recap_html": str(layout.recap_html),
+            "summary": r.summary(),
+        }
+        for layout, r in done
+    ]
+    human = "\n".join(_line(layout.root, r.summary()) for layout, r in done)
+    if compare is not None:
+        human += f"\ncompare: {compare}"
+    emit(
+        {"recordings": rows, "compare": str(compare) if compare else None},
+        opts["json_out"],
+        opts["quiet"],
+        human,
+    )
