@@ -8,9 +8,16 @@ from __future__ import annotations
 
 
 class ClipguardError(Exception):
-    """Base for errors caused by the user's input or environment (exit code 2)."""
+    """Base for errors caused by the user's input or environment (exit code 2).
+
+    ``params`` names the options the message speaks of, by their Python parameter
+    names (``link_media``); the CLI words those as its flags (``--link-media``)."""
 
     exit_code = 2
+
+    def __init__(self, *args: object, params: tuple[str, ...] = ()) -> None:
+        super().__init__(*args)
+        self.params = params
 
 
 class MediaError(ClipguardError):

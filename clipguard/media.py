@@ -130,7 +130,8 @@ def probe(path: Path, *, allow_partial: bool = False) -> MediaInfo:
                 if not allow_partial:
                     raise MediaError(
                         f"{path}: file is truncated or corrupt: only {readable:.1f} s of "
-                        f"{duration:.1f} s can be read (use --allow-partial to process that part)"
+                        f"{duration:.1f} s can be read (use allow_partial to process that part)",
+                        params=("allow_partial",),
                     )
                 log.warning(
                     "%s: truncated, processing the first %.1f s of %.1f s", path, readable, duration

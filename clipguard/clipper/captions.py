@@ -28,7 +28,10 @@ CAPTION_WEIGHT = 700  # bold with an outline: the short-video norm
 def default_font() -> Path:
     spec = importlib.util.find_spec(FONT_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise UsageError("no CJK font: pip install manimgx-fonts-cjk, or pass --font FILE")
+        raise UsageError(
+            "no CJK font: pip install manimgx-fonts-cjk, or pass font (a font file)",
+            params=("font",),
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / FONT_FILE
     if not path.is_file():
         raise UsageError(f"{path}: CJK font missing (reinstall manimgx-fonts-cjk)")

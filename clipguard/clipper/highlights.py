@@ -20,48 +20,13 @@ from clipguard.clipper.signals import (
     dense_motion,
     robust_unit,
 )
-from clipguard.errors import UsageError
 from clipguard.faults import refinement
-from clipguard.models import SEVERITIES, Finding, Highlight, Segment, Transcript, severity_rank
+from clipguard.models import Finding, Highlight, Segment, Transcript, severity_rank
+from clipguard.options import DEFAULT_WEIGHTS, HighlightOptions
 
 GATE_MARGIN = 0.5  # seconds around a finding that also count as the violation
 ON_MOMENT = 0.6  # a clip overlaps its highlight for at least this share of its length
 MIN_FLOOR = 3.0  # seconds: the shortest clip the gate may trim to
-
-
-@dataclass(frozen=True)
-class HighlightOptions:
-    count: int = 3
-    min_seconds: float = 15.0
-    max_seconds: float = 60.0
-    gate: str = "review"  # lowest severity kept out of clips: block | review | info
-    weights: dict[str, float] = field(default_factory=dict)
-    refine: bool = True
-
-    def __post_init__(self) -> None:
-        from clipguard.clipper.signals import DEFAULT_WEIGHTS
-
-        if self.gate not in SEVERITIES:
-            raise UsageError(f"--gate must be one of {', '.join(SEVERITIES)} (got {self.gate!r})")
-        if self.count < 1:
-            raise UsageError(f"--count must be at least 1 (got {self.count})")
-        if not 0 < self.min_seconds <= self.max_seconds:
-            raise UsageError(
-                f"--min-seconds ({self.min_seconds:g}) must be positive and at most "
-                f"--max-seconds ({self.max_seconds:g})"
-            )
-        unknown = set(self.weights) - set(DEFAULT_WEIGHTS)
-        if unknown:
-            raise UsageError(
-                f"--weights: unknown signal(s) {', '.join(sorted(unknown))} "
-                f"(signals: {', '.join(DEFAULT_WEIGHTS)})"
-            )
-        # 4 and 4.0 must give the same cache keys
-        object.__setattr__(self, "min_seconds", float(self.min_seconds))
-        object.__setattr__(self, "max_seconds", float(self.max_seconds))
-
-    def weight(self, name: str, default: float) -> float:
-        return float(self.weights.get(name, default))
 
 
 @dataclass(frozen=True)
@@ -280,8 +245,6 @@ def find_highlights(
     signals: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[Highlight], dict[str, np.ndarray]]:
     """Ranked highlights (best first), each with its gate outcome and clip span."""
-    from clipguard.clipper.signals import DEFAULT_WEIGHTS
-
     weights = {k: opts.weight(k, v) for k, v in DEFAULT_WEIGHTS.items()}
     if not ctx.chat:
         weights["chat"] = 0.0

@@ -28,37 +28,13 @@ from clipguard.clipper.reframe import Track, subject_track
 from clipguard.errors import MediaError, UsageError
 from clipguard.faults import refinement
 from clipguard.models import Clip, ClipPlan, Segment
+from clipguard.options import RenderOptions
 from clipguard.writers import atomic_path, srt_text, write_text
 
 log = logging.getLogger(__name__)
 
-ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080), "4:5": (1080, 1350)}
 TARGET_LUFS = -14.0
 PEAK_CEILING_DB = -1.0
-
-
-def output_size(aspect: str) -> tuple[int, int]:
-    if aspect not in ASPECTS:
-        raise UsageError(f"--aspect must be one of {', '.join(ASPECTS)} (got {aspect!r})")
-    return ASPECTS[aspect]
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    aspect: str = "9:16"
-    font: str | None = None
-    promo_text: str = ""
-    logo: str | None = None
-    captions: bool = True
-    preset: str = "veryfast"
-    crf: int = 23
-    threads: int = 0
-    max_fps: float = 30.0
-    loudness: bool = True
-    glossary: tuple[str, ...] = ()  # spellings for captions (see captext.Glossary)
-
-    def __post_init__(self) -> None:
-        output_size(self.aspect)  # one clear line for an unknown aspect
 
 
 MAX_UPSCALE = 2.5  # beyond this a crop looks stair-stepped: fit the frame over a blur

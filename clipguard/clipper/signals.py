@@ -261,7 +261,6 @@ class ChatDensity:
 SIGNALS: dict[str, Signal] = {
     s.name: s for s in (Loudness(), SpeechRate(), HypePhrases(), Motion(), ChatDensity())
 }
-DEFAULT_WEIGHTS = {"loudness": 1.0, "speech_rate": 0.5, "hype": 1.5, "motion": 1.0, "chat": 1.0}
 
 
 def load_chat(path: Path) -> list[tuple[float, str]]:

@@ -26,12 +26,13 @@ from clipguard.clipper.highlights import (
     gap_findings,
     min_clip_seconds,
 )
-from clipguard.clipper.render import RenderOptions, output_size, render_clip
+from clipguard.clipper.render import RenderOptions, render_clip
 from clipguard.clipper.signals import GRID, exact_cuts
 from clipguard.clipper.spans import clip_spans
 from clipguard.errors import MediaError
 from clipguard.faults import refinement
 from clipguard.models import SCHEMA_VERSION, Clip, ClipPlan, Finding, Transcript, severity_rank
+from clipguard.options import output_size
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest, stage_key
 from clipguard.writers import ensure_dir, read_json, write_json

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from clipguard import __version__
+from clipguard._version import __version__
 from clipguard.faults import Fault, Faults, current
 from clipguard.writers import read_json, write_json
 

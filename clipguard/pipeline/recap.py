@@ -178,7 +178,9 @@ def recap_sources(
     from clipguard.pipeline.run import RunOptions, scan_recording
 
     if chat is not None and len(sources) > 1:
-        raise UsageError("--chat names one recording's chat log: give one recording with it")
+        raise UsageError(
+            "chat names one recording's chat log: give one recording with it", params=("chat",)
+        )
     scanner = scanner_for(tuple(rules)) if rules else None
     done = []
     for src in sources:

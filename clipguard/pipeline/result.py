@@ -80,5 +80,7 @@ class RecordingResult:
 
 def check_fail_on(value: str) -> str:
     if value not in (*SEVERITIES, "never"):
-        raise UsageError(f"--fail-on must be block, review, info or never (got {value!r})")
+        raise UsageError(
+            f"fail_on must be block, review, info or never (got {value!r})", params=("fail_on",)
+        )
     return value

@@ -13,19 +13,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
-from clipguard import faults
-from clipguard.asr.transcribe import TranscribeOptions
-from clipguard.clipper.highlights import HighlightOptions
-from clipguard.clipper.render import RenderOptions
+import clipguard.faults as faults
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
-from clipguard.errors import ClipguardError, InternalError, MediaError, UsageError
+from clipguard.errors import ClipguardError, InternalError, MediaError
 from clipguard.faults import collecting
 from clipguard.models import Transcript
+from clipguard.options import HighlightOptions, RunOptions, TranscribeOptions
 from clipguard.pipeline.clipping import stage_clips
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
@@ -53,39 +49,6 @@ _SPAN = {
     "recap": (0.97, 0.98),
     "report": (0.98, 1.0),
 }
-LINK_MODES = ("absolute", "copy", "hardlink")
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
-    rules: tuple[str, ...] = ()
-    highlight: HighlightOptions = field(default_factory=HighlightOptions)
-    render: RenderOptions = field(default_factory=RenderOptions)
-    chat: str | None = None  # None: look for <stem>.chat.jsonl / .chat.csv beside the media
-    clips: bool = True
-    require_video: bool = False  # `clip`: an audio-only input is an error, not a no-op
-    link_media: str = "absolute"  # the report's video: absolute | copy | hardlink
-    screen: bool = True  # read on-screen text and QR codes (inputs with video)
-    acoustic: bool = True  # verify sound-alike rule terms against the audio
-
-    def __post_init__(self) -> None:
-        if self.link_media not in LINK_MODES:
-            raise UsageError(
-                f"--link-media must be one of {', '.join(LINK_MODES)} (got {self.link_media!r})"
-            )
-        if self.chat is not None and not Path(self.chat).exists():
-            raise UsageError(f"{self.chat}: no such chat log")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def output_key(self) -> dict[str, Any]:
-        """What the outputs depend on (not threads or device), for done-detection."""
-        d = self.to_dict()
-        d["transcribe"] = self.transcribe.output_key()
-        d["render"].pop("threads", None)
-        return d
 
 
 def find_chat(media: Path) -> Path | None:

@@ -41,7 +41,8 @@ class RecapOptions:
     def __post_init__(self) -> None:
         if not self.dead_air > 0:
             raise UsageError(
-                f"--dead-air must be a positive number of seconds (got {self.dead_air})"
+                f"dead_air must be a positive number of seconds (got {self.dead_air})",
+                params=("dead_air",),
             )
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,21 +15,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from clipguard import __version__
+from clipguard._version import __version__
 from clipguard.errors import UsageError
+from clipguard.options import LINK_MODES
 from clipguard.report.font import font_face_css
 from clipguard.writers import atomic_path, write_text
 
 log = logging.getLogger(__name__)
 
-LINK_MODES = ("absolute", "copy", "hardlink")
 
 
 def media_src(out_dir: Path, media_path: str, link_media: str = "absolute") -> str:
     """The ``<video>`` source: an absolute file URL, or a copy/hard link beside the report."""
     if link_media not in LINK_MODES:
         raise UsageError(
-            f"--link-media must be one of {', '.join(LINK_MODES)} (got {link_media!r})"
+            f"link_media must be one of {', '.join(LINK_MODES)} (got {link_media!r})",
+            params=("link_media",),
         )
     source = Path(media_path).resolve()
     if link_media == "absolute" or not source.is_file():

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from clipguard import __version__
+from clipguard._version import __version__
 from clipguard.report import media_src
 from clipguard.report.font import font_face_css
 from clipguard.report.recap_charts import (

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from clipguard import __version__
+from clipguard._version import __version__
 from clipguard.media import sha256_file
 from clipguard.models import SCHEMA_VERSION
 from clipguard.pipeline.batch.discovery import discover, duplicates, nothing_found

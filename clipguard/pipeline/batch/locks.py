@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from clipguard import __version__
+from clipguard._version import __version__
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest, stage_key
 from clipguard.pipeline.run import RunOptions
