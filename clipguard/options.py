@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from clipguard.errors import UsageError
-from clipguard.models import SEVERITIES
 
 DEFAULT_MODEL = "base"  # the bundled Whisper base model
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080), "4:5": (1080, 1350)}
@@ -76,6 +76,8 @@ class HighlightOptions:
     refine: bool = True
 
     def __post_init__(self) -> None:
+        from clipguard.models import SEVERITIES  # here: the CLI reads defaults without it
+
         if self.gate not in SEVERITIES:
             raise UsageError(
                 f"gate must be one of {', '.join(SEVERITIES)} (got {self.gate!r})",
@@ -179,6 +181,32 @@ class RunOptions:
         return d
 
 
+@dataclass(frozen=True)
+class RecapOptions:
+    """What a recap depends on besides the recording's outputs."""
+
+    dead_air: float = 8.0  # seconds without speech that count as 冷场
+    # recap.products.Product from a product file; () = N号链接 / screen
+    products: tuple[Any, ...] = ()
+    products_file: str = ""
+    cues_file: str = ""  # "" = the shipped cue pack
+
+    def __post_init__(self) -> None:
+        if not self.dead_air > 0:
+            raise UsageError(
+                f"dead_air must be a positive number of seconds (got {self.dead_air})",
+                params=("dead_air",),
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dead_air": self.dead_air,
+            "products_file": self.products_file,
+            "products": [p.name for p in self.products],
+            "cues_file": self.cues_file,
+        }
+
+
 _NESTED = {"transcribe": TranscribeOptions, "highlight": HighlightOptions, "render": RenderOptions}
 # option name -> the RunOptions field holding its class ("" for RunOptions' own)
 OWNER: dict[str, str] = {
@@ -187,12 +215,8 @@ OWNER: dict[str, str] = {
 }
 
 
-def default(cls: type, name: str) -> Any:
-    """The default of field ``name`` of options class ``cls`` (the CLI's defaults)."""
-    for f in fields(cls):
-        if f.name == name:
-            if f.default is not MISSING:
-                return f.default
-            if f.default_factory is not MISSING:
-                return f.default_factory()
-    raise KeyError(f"{cls.__name__} has no field {name!r}")
+def defaults(cls: type) -> Any:
+    """The plain field defaults of an options class, without building (and validating)
+    one: ``defaults(HighlightOptions).count == 3``; fields made by a factory are left
+    out. The CLI reads its defaults here."""
+    return SimpleNamespace(**{f.name: f.default for f in fields(cls) if f.default is not MISSING})

@@ -11,7 +11,11 @@ import sys
 
 import typer
 
-from clipguard.cli import commands, recap, rules  # noqa: F401  (registers the commands)
+# isort: off
+# registers the commands, in the order --help lists them
+from clipguard.cli import commands, batch, recap, rules  # noqa: F401
+
+# isort: on
 from clipguard.cli.app import app
 
 __all__ = ["app", "main"]

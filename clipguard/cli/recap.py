@@ -8,7 +8,28 @@ from typing import Annotated, Any
 import typer
 
 from clipguard.cli.app import app, emit, guarded
-from clipguard.cli.options import CHAT, COMMON, DETECTION, RULES, TRANSCRIBE, options, run_options
+from clipguard.cli.options import (
+    DEFAULT_OUT,
+    RUN,
+    TRANSCRIBE,
+    AllowPartial,
+    Chat,
+    ComputeType,
+    Device,
+    Hotwords,
+    JsonOut,
+    Language,
+    LinkMedia,
+    Model,
+    NoAcoustic,
+    NoScreen,
+    Out,
+    Quiet,
+    Rules,
+    run_options,
+    transcribe_options,
+)
+from clipguard.options import RecapOptions, defaults
 from clipguard.progress import progress_bar
 
 
@@ -22,9 +43,11 @@ def _line(root: Path, s: dict[str, Any]) -> str:
     )
 
 
+RECAP = defaults(RecapOptions)
+
+
 @app.command()
 @guarded
-@options(CHAT, RULES, DETECTION, TRANSCRIBE, COMMON)
 def recap(
     sources: Annotated[
         list[Path],
@@ -39,31 +62,60 @@ def recap(
     ] = None,
     dead_air: Annotated[
         float, typer.Option("--dead-air", help="Seconds without speech that count as dead air.")
-    ] = 8.0,
+    ] = RECAP.dead_air,
     cues: Annotated[
         Path | None, typer.Option("--cues", help="An edited cue pack (default: the shipped one).")
     ] = None,
-    **opts: Any,
+    chat: Chat = None,
+    rules: Rules = None,
+    link_media: LinkMedia = RUN.link_media,
+    no_screen: NoScreen = False,
+    no_acoustic: NoAcoustic = False,
+    model: Model = TRANSCRIBE.model,
+    language: Language = "auto",
+    device: Device = TRANSCRIBE.device,
+    compute_type: ComputeType = TRANSCRIBE.compute_type,
+    hotwords: Hotwords = "auto",
+    allow_partial: AllowPartial = TRANSCRIBE.allow_partial,
+    out: Out = DEFAULT_OUT,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """复盘: the morning-after review (recap.json, recap.html; recap_compare.html for several)."""
     from clipguard.pipeline.recap import COMPARE_HTML, recap_options, recap_sources
 
     recap_opts = recap_options(dead_air, products, cues)
-    show = not (opts["quiet"] or opts["json_out"])
+    show = not (quiet or json_out)
+    # media inputs are processed first; folders need no pipeline options (and building
+    # them imports the clip renderer)
+    options_ = None
+    if any(p.is_file() for p in sources):
+        options_ = run_options(
+            transcribe=transcribe_options(
+                model=model,
+                language=language,
+                device=device,
+                compute_type=compute_type,
+                hotwords=hotwords,
+                allow_partial=allow_partial,
+            ),
+            rules=rules,
+            link_media=link_media,
+            no_screen=no_screen,
+            no_acoustic=no_acoustic,
+        )
     with progress_bar("recap", show) as bar:
         done = recap_sources(
             sources,
-            opts["out"],
+            out,
             recap_opts,
-            chat=opts.get("chat"),
-            rules=tuple(opts.get("rules") or ()),
-            # media inputs are processed first; folders need no pipeline options (and
-            # building them imports the clip renderer)
-            run_options=run_options(opts) if any(p.is_file() for p in sources) else None,
-            link_media=None if opts["link_media"] == "absolute" else opts["link_media"],
+            chat=chat,
+            rules=tuple(rules or ()),
+            run_options=options_,
+            link_media=None if link_media == RUN.link_media else link_media,
             progress=bar,
         )
-    compare = Path(opts["out"]) / COMPARE_HTML if len(done) > 1 else None
+    compare = Path(out) / COMPARE_HTML if len(done) > 1 else None
     rows = [
         {
             "out_dir": str(layout.root),
@@ -78,7 +130,7 @@ def recap(
         human += f"\ncompare: {compare}"
     emit(
         {"recordings": rows, "compare": str(compare) if compare else None},
-        opts["json_out"],
-        opts["quiet"],
+        json_out,
+        quiet,
         human,
     )

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from clipguard.cli.app import emit, guarded, rules_app
-from clipguard.cli.options import _p, options
-
-OUTPUT = [
-    _p("json_out", Annotated[bool, typer.Option("--json", help="Machine-readable output.")], False),
-    _p("quiet", Annotated[bool, typer.Option("--quiet", "-q", help="No output.")], False),
-]
+from clipguard.cli.options import JsonOut, Quiet
 
 
 @rules_app.command("list")
 @guarded
-@options(OUTPUT)
-def rules_list(**opts: Any) -> None:
+def rules_list(json_out: JsonOut = False, quiet: Quiet = False) -> None:
     """List the built-in rule packs."""
     from clipguard.compliance_rules.packs import builtin_names, load_builtin
 
@@ -31,28 +25,30 @@ def rules_list(**opts: Any) -> None:
     human = "\n".join(
         f"{r['pack']:20} {r['version']:8} {r['rules']:3} rules  {r['description']}" for r in rows
     )
-    emit({"packs": rows}, opts["json_out"], opts["quiet"], human)
+    emit({"packs": rows}, json_out, quiet, human)
 
 
 @rules_app.command("show")
 @guarded
-@options(OUTPUT)
 def rules_show(
-    pack: Annotated[str, typer.Argument(help="Built-in pack name or pack file.")], **opts: Any
+    pack: Annotated[str, typer.Argument(help="Built-in pack name or pack file.")],
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Show a pack's rules with their severity, source and terms."""
     from clipguard.compliance_rules.describe import describe, find_pack
 
     p = find_pack(pack)
     doc = {"pack": p.name, "version": p.version, "rules": [asdict(r) for r in p.rules]}
-    emit(doc, opts["json_out"], opts["quiet"], "\n".join(describe(p)))
+    emit(doc, json_out, quiet, "\n".join(describe(p)))
 
 
 @rules_app.command("lint")
 @guarded
-@options(OUTPUT)
 def rules_lint(
-    files: Annotated[list[Path], typer.Argument(help="Rule pack files to validate.")], **opts: Any
+    files: Annotated[list[Path], typer.Argument(help="Rule pack files to validate.")],
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Validate rule pack files; errors name the file, line and field."""
     from clipguard.compliance_rules.describe import lint
@@ -61,18 +57,18 @@ def rules_lint(
     human = "\n".join(
         f"{r['file']}: ok ({r['rules']} rules, {r['allow']} allow entries)" for r in report
     )
-    emit({"ok": True, "files": report}, opts["json_out"], opts["quiet"], human)
+    emit({"ok": True, "files": report}, json_out, quiet, human)
 
 
 @rules_app.command("test")
 @guarded
-@options(OUTPUT)
 def rules_test(
     file: Annotated[
         str, typer.Argument(help="Rule pack file or built-in pack name ('all' for every built-in).")
     ],
     text: Annotated[str, typer.Option("--text", help="Text to try the rules on.")],
-    **opts: Any,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Show what matches in TEXT and why (which rule, term and match kind)."""
     from clipguard.compliance_rules.packs import resolve_packs
@@ -88,8 +84,8 @@ def rules_test(
     ]
     emit(
         {"findings": [f.to_dict() for f in findings]},
-        opts["json_out"],
-        opts["quiet"],
+        json_out,
+        quiet,
         "\n".join(lines),
     )
 
@@ -97,44 +93,44 @@ def rules_test(
 DecisionsArg = Annotated[Path, typer.Argument(help="decisions.json exported from report.html.")]
 
 
-def _emit_added(path: Path, added: list, noun: str, opts: dict[str, Any]) -> None:
+def _emit_added(path: Path, added: list, noun: str, json_out: bool, quiet: bool) -> None:
     emit(
         {"out": str(path), "added": added},
-        opts["json_out"],
-        opts["quiet"],
+        json_out,
+        quiet,
         f"{path}: {len(added)} {noun} added",
     )
 
 
 @rules_app.command("allowlist")
 @guarded
-@options(OUTPUT)
 def rules_allowlist(
     decisions: DecisionsArg,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Allowlist pack to write (merged if it exists).")
     ] = Path("allowlist.yaml"),
-    **opts: Any,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Turn the reviewers' false positives into an allowlist pack for --rules."""
     from clipguard.compliance_rules.allowlist import allowlist_from_decisions
 
     path, added = allowlist_from_decisions(decisions, out)
-    _emit_added(path, added, "allow entry" if len(added) == 1 else "allow entries", opts)
+    _emit_added(path, added, "allow entry" if len(added) == 1 else "allow entries", json_out, quiet)
 
 
 @rules_app.command("variants")
 @guarded
-@options(OUTPUT)
 def rules_variants(
     decisions: DecisionsArg,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Variants pack to write (merged if it exists).")
     ] = Path("variants.yaml"),
-    **opts: Any,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Turn confirmed findings heard as other words into rule variants for --rules."""
     from clipguard.compliance_rules.allowlist import variants_from_decisions
 
     path, added = variants_from_decisions(decisions, out)
-    _emit_added(path, added, "variant" if len(added) == 1 else "variants", opts)
+    _emit_added(path, added, "variant" if len(added) == 1 else "variants", json_out, quiet)

@@ -20,38 +20,13 @@ import numpy as np
 from clipguard.chat import ChatMessage
 from clipguard.compliance_rules.document import Document
 from clipguard.compliance_rules.scanner import Scanner
-from clipguard.errors import UsageError
 from clipguard.models import SEVERITIES, Finding, Transcript, severity_rank
+from clipguard.options import RecapOptions
 from clipguard.recap import audience, products, room
 from clipguard.recap.cues import PITCH_PARTS, Cue, CuePack, chat_document, load_cues
 from clipguard.recap.model import Compliance, ProductRecap, ProductSegment, Recap
 
 WORST_MOMENTS = 5
-
-
-@dataclass(frozen=True)
-class RecapOptions:
-    """What a recap depends on besides the recording's outputs."""
-
-    dead_air: float = 8.0  # seconds without speech that count as 冷场
-    products: tuple[products.Product, ...] = ()  # from a product file; () = N号链接 / screen
-    products_file: str = ""
-    cues_file: str = ""  # "" = the shipped cue pack
-
-    def __post_init__(self) -> None:
-        if not self.dead_air > 0:
-            raise UsageError(
-                f"dead_air must be a positive number of seconds (got {self.dead_air})",
-                params=("dead_air",),
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dead_air": self.dead_air,
-            "products_file": self.products_file,
-            "products": [p.name for p in self.products],
-            "cues_file": self.cues_file,
-        }
 
 
 @dataclass(frozen=True)
