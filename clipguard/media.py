@@ -6,9 +6,7 @@ recording never becomes one array in memory or a temporary WAV on disk.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ import av
 import numpy as np
 
 from clipguard.errors import MediaError
+from clipguard.keys import sha256_file
 from clipguard.models import MediaInfo
 
 log = logging.getLogger(__name__)
@@ -43,24 +42,6 @@ MEDIA_SUFFIXES = {
     ".ogg",
     ".opus",
 }
-
-
-_SHA_MEMO: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_file(path: Path, block: int = 1 << 20) -> str:
-    """Content hash, remembered per (path, size, mtime): batch done-detection and the
-    transcript cache key both need it, and a recording can be gigabytes."""
-    st = os.stat(path)
-    memo_key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    if memo_key in _SHA_MEMO:
-        return _SHA_MEMO[memo_key]
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            h.update(chunk)
-    _SHA_MEMO[memo_key] = h.hexdigest()
-    return _SHA_MEMO[memo_key]
 
 
 def _open(path: Path) -> av.container.InputContainer:

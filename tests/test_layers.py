@@ -17,6 +17,7 @@ LAYERS = {
     "clipguard": 8,  # __init__: the public face (lazy helpers over the pipeline)
     "clipguard._version": 0,
     "clipguard.options": 0,
+    "clipguard.keys": 0,
     "clipguard.models": 0,
     "clipguard.errors": 0,
     "clipguard.faults": 0,
@@ -39,7 +40,9 @@ LAYERS = {
 
 def layer(module: str) -> int:
     parts = module.split(".")
-    for n in range(len(parts), 0, -1):
+    if module == "clipguard":
+        return LAYERS[module]
+    for n in range(len(parts), 1, -1):  # a submodule never falls back to the facade
         name = ".".join(parts[:n])
         if name in LAYERS:
             return LAYERS[name]

@@ -20,8 +20,6 @@ Design choices, each measured on the fixtures (see benchmarks/transcribe.py):
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +36,7 @@ from clipguard.asr.model import load_model
 from clipguard.asr.sentences import split_sentences, to_segment
 from clipguard.errors import ClipguardError, MediaError
 from clipguard.faults import refinement
+from clipguard.keys import code_version, stage_key
 from clipguard.media import SAMPLE_RATE, AudioStats, iter_audio, probe
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 from clipguard.options import TranscribeOptions
@@ -47,32 +46,23 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, float], None]
 
-# Bump when prompting, filtering or sentence splitting changes, so cached transcripts
-# made by older logic are not reused.
-TRANSCRIBER_REVISION = 3
+# the code that makes a transcript: its source is part of the cache key, so a change
+# to prompting, filtering or sentence splitting is never served a stale transcript
+TRANSCRIBER_CODE = (
+    "clipguard.asr.transcribe",
+    "clipguard.asr.decode",
+    "clipguard.asr.sentences",
+    "clipguard.asr.coverage",
+    "clipguard.asr.model",
+    "clipguard.media",
+    "clipguard.text",
+)
 ZH_PROMPT = "以下是普通话直播的简体中文字幕，有标点。"
 
 
 def cache_key(media: MediaInfo, options: TranscribeOptions) -> str:
-    blob = json.dumps(
-        {"sha256": media.sha256, "revision": TRANSCRIBER_REVISION, **options.output_key()},
-        sort_keys=True,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def load_cached(path: Path, key: str) -> Transcript | None:
-    """Return the transcript at ``path`` if it was made from the same input and options."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if data.get("cache_key") != key:
-        return None
-    try:
-        return Transcript.from_dict(data)
-    except (KeyError, TypeError, ValueError):
-        return None
+    """The transcript's key: the audio's content, the options and the code."""
+    return stage_key(code_version(*TRANSCRIBER_CODE), media.sha256, options.output_key())
 
 
 def _windows(

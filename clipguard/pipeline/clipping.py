@@ -10,7 +10,6 @@ so its text becomes the clip's captions (and part of its key).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import asdict, replace
@@ -31,20 +30,28 @@ from clipguard.clipper.signals import GRID, exact_cuts
 from clipguard.clipper.spans import clip_spans
 from clipguard.errors import MediaError
 from clipguard.faults import refinement
+from clipguard.keys import code_version, sha256_file, stage_key
 from clipguard.models import SCHEMA_VERSION, Clip, ClipPlan, Finding, Transcript, severity_rank
 from clipguard.options import output_size
 from clipguard.pipeline.layout import RecordingLayout
-from clipguard.pipeline.manifest import Manifest, stage_key
+from clipguard.pipeline.manifest import Manifest
 from clipguard.writers import ensure_dir, read_json, write_json
 
 log = logging.getLogger(__name__)
 
 
+# the code that renders a clip, hashed into each clip's key (clipguard.keys)
+RENDER_CODE = (
+    "clipguard.clipper.render",
+    "clipguard.clipper.captions",
+    "clipguard.clipper.captext",
+    "clipguard.clipper.reframe",
+)
+
+
 def _sha(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
+    """An edited caption file's content hash; "" when there is none."""
+    return sha256_file(path) if path.exists() else ""
 
 
 def _previous(layout: RecordingLayout) -> list[Clip]:
@@ -145,7 +152,16 @@ def stage_clips(
             if edited is not None
             else [s.text for s in caps]
         )
-        key = stage_key(transcript.media.sha256, start, end, text, asdict(options), width, height)
+        key = stage_key(
+            code_version(*RENDER_CODE),
+            transcript.media.sha256,
+            start,
+            end,
+            text,
+            asdict(options),
+            width,
+            height,
+        )
         plans.append((plan, h, key))
     stage = stage_key(
         [k for _, _, k in plans], [_sha(layout.clip(i, ".srt")) for i in range(1, len(plans) + 1)]

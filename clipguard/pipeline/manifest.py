@@ -1,15 +1,13 @@
 """Per-recording manifest: what ran, with which inputs and options, and how it went.
 
-One skip rule for every stage: a stage whose recorded key (a hash of everything its
-output depends on, each signal's and matcher's own version included) is unchanged,
-and whose output files still exist and load, is not run again. That is what makes
+One skip rule for every stage: a stage whose recorded key (``clipguard.keys``: a hash
+of its inputs, its options and its own source code) is unchanged, and whose output
+files still exist and load, is not run again. That is what makes
 ``run`` and ``batch`` resumable after a crash or a kill.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -23,11 +21,6 @@ from clipguard.writers import read_json, write_json
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def stage_key(*parts: Any) -> str:
-    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
 @dataclass

@@ -20,10 +20,11 @@ from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.errors import MediaError, SilentMediaError
 from clipguard.faults import refinement
-from clipguard.media import SILENCE_DBFS, AudioStats, probe, sha256_file
+from clipguard.keys import code_version, sha256_file, stage_key
+from clipguard.media import SILENCE_DBFS, AudioStats, probe
 from clipguard.models import SCHEMA_VERSION, Finding, Highlight, Transcript
 from clipguard.pipeline.layout import RecordingLayout
-from clipguard.pipeline.manifest import Manifest, stage_key
+from clipguard.pipeline.manifest import Manifest
 from clipguard.writers import atomic_path, read_json, write_json, write_transcript
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,12 @@ def findings_document(scanner: Scanner, transcript: Transcript, findings: list[F
     }
 
 
-ACOUSTIC_VERSION = 1  # bump when candidates, scoring or thresholds change
+# the code behind each stage's results, hashed into its key (clipguard.keys)
+SCAN_CODE = ("clipguard.compliance_rules", "clipguard.text")
+ACOUSTIC_CODE = ("clipguard.asr.verify",)
+SCREEN_CODE = ("clipguard.screen", "clipguard.media")
+SIGNALS_CODE = ("clipguard.clipper.signals", "clipguard.chat", "clipguard.media")
+HIGHLIGHTS_CODE = ("clipguard.clipper.highlights", "clipguard.clipper.spans")
 
 
 def stage_scan(
@@ -121,9 +127,13 @@ def stage_scan(
     layout.create()
     manifest = Manifest.load(layout.manifest)
     screen = screen or []
-    acoustic_key = ACOUSTIC_VERSION if score is not None else None
+    acoustic_key = code_version(*ACOUSTIC_CODE) if score is not None else None
     key = stage_key(
-        transcript.cache_key, scanner.fingerprint, [f.to_dict() for f in screen], acoustic_key
+        code_version(*SCAN_CODE),
+        transcript.cache_key,
+        scanner.fingerprint,
+        [f.to_dict() for f in screen],
+        acoustic_key,
     )
     cached = manifest.reuse(
         "scan",
@@ -158,9 +168,6 @@ def stage_scan(
     return findings
 
 
-SCREEN_VERSION = 2  # bump when frame selection, OCR, QR reading or tracking change
-
-
 def stage_screen(
     media_path: Path, transcript: Transcript, layout: RecordingLayout, scanner: Scanner
 ) -> list[Finding]:
@@ -174,7 +181,7 @@ def stage_screen(
     if not transcript.media.has_video:
         manifest.record("screen", "skipped", reason="no video stream")
         return []
-    key = stage_key(SCREEN_VERSION, transcript.media.sha256)
+    key = stage_key(code_version(*SCREEN_CODE), transcript.media.sha256)
 
     def load() -> ScreenReading:
         doc = read_json(layout.screen)
@@ -276,9 +283,15 @@ def stage_highlights(
     manifest = Manifest.load(layout.manifest)
     chat = load_chat(chat_path) if chat_path else []
     chat_sig = sha256_file(Path(chat_path)) if chat_path else ""
-    sig_key = stage_key(SIGNAL_VERSIONS, transcript.cache_key, chat_sig)
+    sig_key = stage_key(code_version(*SIGNALS_CODE), transcript.cache_key, chat_sig)
     gaps = [f.to_dict() for f in gap_findings(transcript)]
-    key = stage_key(sig_key, [f.to_dict() for f in findings], gaps, asdict(options))
+    key = stage_key(
+        code_version(*HIGHLIGHTS_CODE),
+        sig_key,
+        [f.to_dict() for f in findings],
+        gaps,
+        asdict(options),
+    )
     t0 = time.perf_counter()
     cached_signals = manifest.reuse(
         "signals", sig_key, [layout.signals], lambda: _load_signals(layout.signals)

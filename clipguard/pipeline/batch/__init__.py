@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from clipguard._version import __version__
-from clipguard.media import sha256_file
+from clipguard.keys import sha256_file
 from clipguard.models import SCHEMA_VERSION
 from clipguard.pipeline.batch.discovery import discover, duplicates, nothing_found
 from clipguard.pipeline.batch.executors import default_workers, run_dask, run_inline, run_pool

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from clipguard._version import __version__
+from clipguard.keys import stage_key
 from clipguard.pipeline.layout import RecordingLayout
-from clipguard.pipeline.manifest import Manifest, stage_key
+from clipguard.pipeline.manifest import Manifest
 from clipguard.pipeline.run import RunOptions
 from clipguard.writers import ensure_dir
 
