@@ -23,8 +23,9 @@ from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
 from clipguard.pipeline.clipping import gated_spans
+from clipguard.pipeline.highlights import stage_highlights
 from clipguard.pipeline.layout import RecordingLayout
-from clipguard.pipeline.stages import stage_highlights, stage_scan, stage_transcribe
+from clipguard.pipeline.stages import stage_scan, stage_transcribe
 
 OPTS = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures are 28-50 s long
 

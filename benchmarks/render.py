@@ -52,7 +52,7 @@ def main() -> None:
         caps = captions()
         plan = ClipPlan(1, src, START, START + LENGTH, 1.0, 1080, 1920, caps, "明晚8点 直播间见")
         t0 = time.perf_counter()
-        render_clip(plan, tmp, RenderOptions(promo_text="明晚8点 直播间见"))
+        render_clip(plan, tmp / "clip_01.mp4", RenderOptions(promo_text="明晚8点 直播间见"))
         ours = time.perf_counter() - t0
 
         srt = tmp / "caps.srt"

@@ -44,6 +44,12 @@ MEDIA_SUFFIXES = {
 }
 
 
+def require_video(info: MediaInfo) -> None:
+    """Clips need pictures: an audio-only input to ``clip`` is an error."""
+    if not info.has_video:
+        raise MediaError(f"{info.path}: has no video stream, so there is nothing to clip")
+
+
 def _open(path: Path) -> av.container.InputContainer:
     if not path.exists():
         raise MediaError(f"{path}: no such file")
@@ -123,7 +129,6 @@ def probe(path: Path, *, allow_partial: bool = False) -> MediaInfo:
         path=str(path),
         sha256=sha256_file(path),
         duration=float(duration),
-        has_audio=audio is not None,
         has_video=video is not None,
         width=int(width),
         height=int(height),

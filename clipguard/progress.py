@@ -11,7 +11,10 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-ProgressFn = Callable[..., None]  # (done, total[, stage])
+# the two progress callbacks: a stage reports (done, total); a whole run also names
+# the stage that runs, (done, total, stage)
+ProgressFn = Callable[[float, float], None]
+StageProgress = Callable[[float, float, str], None]
 
 
 def _columns() -> tuple:
@@ -35,7 +38,7 @@ def _columns() -> tuple:
 @contextlib.contextmanager
 def progress_bar(
     description: str, enabled: bool, total: float = 1.0
-) -> Iterator[ProgressFn | None]:
+) -> Iterator[StageProgress | None]:
     """A rich bar with ETA on a TTY; ``update(done, total, stage="")``."""
     if not enabled or not sys.stderr.isatty():
         yield None

@@ -16,8 +16,9 @@ from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
 from clipguard.pipeline.clipping import stage_clips
+from clipguard.pipeline.highlights import stage_highlights
 from clipguard.pipeline.layout import RecordingLayout
-from clipguard.pipeline.stages import stage_highlights, stage_scan
+from clipguard.pipeline.stages import stage_scan
 
 SHORT = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures last 28-50 s
 

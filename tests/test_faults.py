@@ -175,7 +175,7 @@ def test_failed_reframing_falls_back_to_the_whole_frame(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "subject_track", _boom)
     plan = ClipPlan(1, src, 0.5, 2.5, 1.0, 540, 960, (), "", {}, None, None)
     with collecting() as faults:
-        clip = render_clip(plan, tmp_path, RenderOptions(loudness=False))
+        clip = render_clip(plan, tmp_path / "clip_01.mp4", RenderOptions(loudness=False))
     assert clip.reframe == "fit"
     assert (tmp_path / Path(clip.path).name).stat().st_size > 5_000
     assert [(f.stage, f.what, f.count) for f in faults] == [

@@ -85,11 +85,17 @@ def test_every_import_goes_down():
     assert not upward, "imports that go up the stack:\n" + "\n".join(upward)
 
 
+MAX_LINES = 350
+# the rule-pack loader is being reworked beside this limit; it is split with that work
+NOT_YET_SPLIT = {"clipguard/compliance_rules/packs.py"}
+
+
 def test_every_module_has_a_layer_and_stays_small():
     too_long = []
     for path in PACKAGE.rglob("*.py"):
         layer(module_name(path))
         lines = len(path.read_text(encoding="utf-8").splitlines())
-        if lines > 380:
-            too_long.append(f"{path.relative_to(PACKAGE.parent)}: {lines} lines")
-    assert not too_long, "modules over ~350 lines:\n" + "\n".join(too_long)
+        name = path.relative_to(PACKAGE.parent).as_posix()
+        if lines > MAX_LINES and name not in NOT_YET_SPLIT:
+            too_long.append(f"{name}: {lines} lines")
+    assert not too_long, f"modules over {MAX_LINES} lines:\n" + "\n".join(too_long)

@@ -62,7 +62,7 @@ def test_track_follows_the_face(moving_face):
 
 def test_vertical_clip_keeps_the_face_in_frame(moving_face, tmp_path):
     plan = ClipPlan(1, moving_face, 0.0, SECONDS - 0.1, 1.0, 1080, 1920)
-    info = render_clip(plan, tmp_path, RenderOptions(loudness=False))
+    info = render_clip(plan, tmp_path / "clip_01.mp4", RenderOptions(loudness=False))
     assert info.reframe == "face"
     cascade = cv2.CascadeClassifier(
         str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")

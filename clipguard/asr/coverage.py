@@ -149,7 +149,7 @@ def fresh_words(
 
 
 @dataclass(frozen=True)
-class Layout:
+class SpeechLayout:
     """Speech laid end to end for the batched decoder, and the way back to source time.
 
     Long pauses are shortened to ``keep`` seconds on each side, so the decoder spends
@@ -206,11 +206,11 @@ def layout(
     max_chunk: float = 29.5,
     max_pause: float = 1.0,
     keep: float = 0.3,
-) -> Layout:
+) -> SpeechLayout:
     """Tile the speech spans with their surrounding pause and group them into chunks."""
     spans = union(speech)
     if not spans:
-        return Layout((), ())
+        return SpeechLayout((), ())
     ranges: list[list[float]] = []  # each span widened into its share of the pauses
     for i, (a, b) in enumerate(spans):
         prev_end = spans[i - 1][1] if i else None
@@ -243,4 +243,4 @@ def layout(
             parts = max(1, math.ceil(n / max_chunk))
             chunks.extend([v + k * n / parts, v + (k + 1) * n / parts] for k in range(parts))
         v += n
-    return Layout(tuple((a, b, c) for a, b, c in pieces), tuple((a, b) for a, b in chunks))
+    return SpeechLayout(tuple((a, b, c) for a, b, c in pieces), tuple((a, b) for a, b in chunks))

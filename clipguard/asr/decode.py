@@ -65,10 +65,10 @@ def decoded_words(
             yield Word(start, max(start, end), _word_text(w.word, zh), float(w.probability))
 
 
-def virtual_audio(audio: np.ndarray, lay: coverage.Layout) -> tuple[np.ndarray, list[dict]]:
+def virtual_audio(audio: np.ndarray, lay: coverage.SpeechLayout) -> tuple[np.ndarray, list[dict]]:
     """The laid-out speech as one array, and its chunks as faster-whisper takes them.
 
-    Both come from the same integer sample counts (``Layout.sample_pieces`` and
+    Both come from the same integer sample counts (``SpeechLayout.sample_pieces`` and
     ``sample_chunks``), so the chunks tile the virtual audio exactly: faster-whisper
     turns each chunk edge back into samples with ``int(t * rate)`` and asserts that
     the chunks do not add up to more audio than it was given. A piece that runs past
@@ -84,7 +84,7 @@ def virtual_audio(audio: np.ndarray, lay: coverage.Layout) -> tuple[np.ndarray, 
     return virtual, decoder_clips(lay)
 
 
-def decoder_clips(lay: coverage.Layout) -> list[dict]:
+def decoder_clips(lay: coverage.SpeechLayout) -> list[dict]:
     """The layout's chunks as faster-whisper's ``clip_timestamps`` (seconds).
 
     Each edge is given at the middle of its sample, so faster-whisper's
@@ -114,7 +114,7 @@ class Decoder:
     def zh(self) -> bool:
         return self.language == "zh"
 
-    def batched(self, audio: np.ndarray, lay: coverage.Layout) -> Iterator[Any]:
+    def batched(self, audio: np.ndarray, lay: coverage.SpeechLayout) -> Iterator[Any]:
         """Segments of the batched pass over the laid-out speech.
 
         With timestamps the decoder writes every sentence of a chunk; without them

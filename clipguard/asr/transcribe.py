@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,10 @@ from clipguard.keys import code_version, stage_key
 from clipguard.media import SAMPLE_RATE, AudioStats, iter_audio, probe
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 from clipguard.options import TranscribeOptions
+from clipguard.progress import ProgressFn
 from clipguard.text import has_han
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[float, float], None]
 
 # the code that makes a transcript: its source is part of the cache key, so a change
 # to prompting, filtering or sentence splitting is never served a stale transcript
@@ -65,7 +64,7 @@ def cache_key(media: MediaInfo, options: TranscribeOptions) -> str:
     return stage_key(code_version(*TRANSCRIBER_CODE), media.sha256, options.output_key())
 
 
-def _windows(
+def _audio_windows(
     chunks: Iterable[np.ndarray], window: int, search: int
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Regroup decoded chunks into windows cut at the quietest 100 ms near each end."""
@@ -160,7 +159,7 @@ def transcribe(
     window = int(options.window_seconds * SAMPLE_RATE)
     search = min(int(10 * SAMPLE_RATE), window // 4)
     try:
-        for offset, audio in _windows(iter_audio(Path(path), 30.0, stats), window, search):
+        for offset, audio in _audio_windows(iter_audio(Path(path), 30.0, stats), window, search):
             base = offset / SAMPLE_RATE
             speech = speech_spans(audio)
             if not speech:

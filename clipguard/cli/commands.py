@@ -48,13 +48,13 @@ from clipguard.cli.options import (
 )
 from clipguard.cli.output import summary
 from clipguard.options import RunOptions
-from clipguard.progress import ProgressFn, progress_bar
+from clipguard.progress import StageProgress, progress_bar
 
 if TYPE_CHECKING:
     from clipguard.pipeline.result import RecordingResult
 
 MediaArg = Annotated[list[Path], typer.Argument(help="Recordings (any format ffmpeg reads).")]
-Call = Callable[[Path, "ProgressFn | None"], "RecordingResult"]
+Call = Callable[[Path, "StageProgress | None"], "RecordingResult"]
 
 
 def _finish(
@@ -167,7 +167,7 @@ def scan(
     )
     scanner = scanner_for(options_.rules)
 
-    def call(path: Path, bar: ProgressFn | None) -> RecordingResult:
+    def call(path: Path, bar: StageProgress | None) -> RecordingResult:
         return scan_recording(path, out, options_, scanner=scanner, progress=bar)
 
     _finish(_each(inputs, not (quiet or json_out), call), json_out, quiet, fail_on)
@@ -181,7 +181,7 @@ def _clip_like(
 
     scanner = scanner_for(options_.rules)
 
-    def call(path: Path, bar: ProgressFn | None) -> RecordingResult:
+    def call(path: Path, bar: StageProgress | None) -> RecordingResult:
         return process_recording(path, out, options_, scanner=scanner, progress=bar)
 
     return _each(media, show, call, clips=True)

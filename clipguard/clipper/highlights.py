@@ -45,7 +45,7 @@ class HighlightsResult:
 
 
 @dataclass
-class Candidate:
+class Window:
     first: int  # sentence indices, inclusive
     last: int
     start: float
@@ -54,7 +54,7 @@ class Candidate:
     reasons: dict[str, float] = field(default_factory=dict)
 
 
-def _windows(segments: list[Segment], opts: HighlightOptions) -> list[Candidate]:
+def _sentence_windows(segments: list[Segment], opts: HighlightOptions) -> list[Window]:
     """Every run of whole sentences lasting min..max seconds (shortest such run per start)."""
     out = []
     for i in range(len(segments)):
@@ -63,12 +63,12 @@ def _windows(segments: list[Segment], opts: HighlightOptions) -> list[Candidate]
             if dur > opts.max_seconds:
                 break
             if dur >= opts.min_seconds:
-                out.append(Candidate(i, j, segments[i].start, segments[j].end))
+                out.append(Window(i, j, segments[i].start, segments[j].end))
                 break
     return out
 
 
-def _score(c: Candidate, signals: dict[str, np.ndarray], weights: dict[str, float]) -> None:
+def _score(c: Window, signals: dict[str, np.ndarray], weights: dict[str, float]) -> None:
     a, b = int(c.start / GRID), max(int(c.start / GRID) + 1, int(np.ceil(c.end / GRID)))
     total = sum(weights.values()) or 1.0
     reasons = {}
@@ -84,11 +84,12 @@ def _score(c: Candidate, signals: dict[str, np.ndarray], weights: dict[str, floa
     c.score = sum(reasons.values())
 
 
-def _pick(cands: list[Candidate], n: int, spread: float) -> list[Candidate]:
-    """Greedy best-first, non-overlapping, at least ``spread`` seconds apart."""
-    chosen: list[Candidate] = []
+def _pick(cands: list[Window], n: int) -> list[Window]:
+    """Greedy best-first and non-overlapping (overlap alone spreads the picks; a
+    minimum gap between them would starve short recordings)."""
+    chosen: list[Window] = []
     for c in sorted(cands, key=lambda c: -c.score):
-        if all(c.end + spread <= k.start or c.start >= k.end + spread for k in chosen):
+        if all(c.end <= k.start or c.start >= k.end for k in chosen):
             chosen.append(c)
         if len(chosen) >= n:
             break
@@ -105,6 +106,15 @@ def _first_in(start: float, end: float, findings: list[Finding]) -> Finding | No
         if f.start - GATE_MARGIN < end and f.end + GATE_MARGIN > start:
             return f
     return None
+
+
+def gated_findings(
+    transcript: Transcript, findings: list[Finding], gate: str
+) -> list[Finding]:
+    """What the gate keeps out of clips: findings at or above ``gate`` and every
+    coverage gap (as a block-level pseudo-finding)."""
+    kept = [f for f in findings if severity_rank(f.severity) >= severity_rank(gate)]
+    return kept + gap_findings(transcript)
 
 
 def gap_findings(transcript: Transcript) -> list[Finding]:
@@ -137,7 +147,7 @@ def min_clip_seconds(opts: HighlightOptions) -> float:
     return min(opts.min_seconds, max(MIN_FLOOR, opts.min_seconds / 2))
 
 
-def _peak(c: Candidate, signals: dict[str, np.ndarray], weights: dict[str, float]) -> float:
+def _peak(c: Window, signals: dict[str, np.ndarray], weights: dict[str, float]) -> float:
     """The highlight's most exciting moment: the bin where the weighted signals peak."""
     a, b = int(c.start / GRID), max(int(c.start / GRID) + 1, int(np.ceil(c.end / GRID)))
     curve = sum(
@@ -152,7 +162,7 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
 
 
 def _gate(
-    c: Candidate,
+    c: Window,
     segments: list[Segment],
     gated: list[Finding],
     opts: HighlightOptions,
@@ -250,16 +260,15 @@ def find_highlights(
         weights["chat"] = 0.0
     signals = signals if signals is not None else compute_signals(ctx)
     segments = [s for s in ctx.transcript.segments if s.words]
-    cands = _windows(segments, opts)
+    cands = _sentence_windows(segments, opts)
     if not cands:
         return [], signals
     for c in cands:
         _score(c, signals, weights)
-    spread = 0.0  # non-overlap alone spreads picks; a gap would starve short recordings
     if opts.refine and ctx.keyframes is not None and ctx.keyframes.times.size:
         # decode densely only where it can change the ranking: the top few candidates
         motion = signals["motion"].copy()
-        for c in _pick(cands, opts.count * 3, 0.0):
+        for c in _pick(cands, opts.count * 3):
             with refinement("highlights", "dense motion of a candidate") as r:
                 times, values, cuts = dense_motion(ctx.media, c.start, c.end)
             if r.failed:
@@ -271,8 +280,7 @@ def find_highlights(
         signals = dict(signals, motion=robust_unit(motion))
         for c in cands:
             _score(c, signals, weights)
-    gated = [f for f in findings if severity_rank(f.severity) >= severity_rank(opts.gate)]
-    gated += gap_findings(ctx.transcript)
-    ranked = _pick(cands, max(opts.count * 3, opts.count), spread)
+    gated = gated_findings(ctx.transcript, findings, opts.gate)
+    ranked = _pick(cands, max(opts.count * 3, opts.count))
     highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked]
     return highlights, signals

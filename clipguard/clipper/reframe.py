@@ -20,7 +20,7 @@ DETECT_WIDTH = 320
 
 
 @dataclass(frozen=True)
-class Track:
+class SubjectTrack:
     """Subject centre over clip time, as a fraction of the frame width."""
 
     times: np.ndarray
@@ -37,7 +37,7 @@ def _cascade() -> cv2.CascadeClassifier:
     )
 
 
-def subject_track(media: Path, start: float, end: float) -> Track | None:
+def subject_track(media: Path, start: float, end: float) -> SubjectTrack | None:
     cascade = _cascade()
     face_t: list[float] = []
     face_x: list[float] = []
@@ -73,10 +73,10 @@ def subject_track(media: Path, start: float, end: float) -> Track | None:
     return None
 
 
-def _smooth(times: list[float], xs: list[float], source: str) -> Track:
+def _smooth(times: list[float], xs: list[float], source: str) -> SubjectTrack:
     x = np.asarray(xs, dtype=np.float64)
     if x.size >= 3:
         k = min(5, x.size if x.size % 2 else x.size - 1)
         pad = np.pad(x, k // 2, mode="edge")
         x = np.convolve(pad, np.ones(k) / k, mode="valid")
-    return Track(np.asarray(times), x, source)
+    return SubjectTrack(np.asarray(times), x, source)

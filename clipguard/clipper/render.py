@@ -24,7 +24,7 @@ from PIL import Image
 
 from clipguard.clipper.captext import LINE_CHARS, Card, Glossary, cards
 from clipguard.clipper.captions import Overlay, load_font, text_image, to_overlay
-from clipguard.clipper.reframe import Track, subject_track
+from clipguard.clipper.reframe import SubjectTrack, subject_track
 from clipguard.errors import MediaError, UsageError
 from clipguard.faults import refinement
 from clipguard.models import Clip, ClipPlan, Segment
@@ -57,7 +57,7 @@ class Reframe:
     stream cut to 9:16 would be 5.3x), fit the whole frame over a blurred fill."""
 
     size: tuple[int, int]
-    track: Track | None
+    track: SubjectTrack | None
 
     def upscale(self, src_w: int, src_h: int) -> float:
         """How much a crop of the output aspect would be enlarged."""
@@ -213,11 +213,13 @@ def _overlays(
     return items
 
 
-def render_clip(plan: ClipPlan, out_dir: Path, opts: RenderOptions) -> Clip:
-    """Render one clip (mp4 + srt + jpg cover), each written atomically."""
+def render_clip(plan: ClipPlan, mp4: Path, opts: RenderOptions) -> Clip:
+    """Render one clip to ``mp4`` with its ``.srt`` and ``.jpg`` cover beside it (the
+    caller names them: ``RecordingLayout.clip``), each written atomically."""
     W, H = plan.width, plan.height
-    out_dir = Path(out_dir)
-    mp4, srt, jpg = (out_dir / f"{plan.name}{ext}" for ext in (".mp4", ".srt", ".jpg"))
+    mp4 = Path(mp4)
+    out_dir = mp4.parent
+    srt, jpg = mp4.with_suffix(".srt"), mp4.with_suffix(".jpg")
     try:
         source = VideoFileClip(str(plan.source))
     except (OSError, KeyError, IndexError) as exc:

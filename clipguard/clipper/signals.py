@@ -2,7 +2,8 @@
 
 Each signal is a small plug-in (``name`` + ``compute``), so adding one is a class, not
 a change to the scorer. Video is scored from keyframes only (cheap: no full decode);
-``refine_motion`` then decodes densely inside the few candidate windows that matter.
+``find_highlights`` then decodes densely (``dense_motion``) inside the few candidate
+windows that matter.
 """
 
 from __future__ import annotations

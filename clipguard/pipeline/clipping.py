@@ -17,24 +17,24 @@ from pathlib import Path
 
 import numpy as np
 
-from clipguard.asr.transcribe import ProgressFn
 from clipguard.clipper.highlights import (
     GATE_MARGIN,
     HighlightOptions,
     HighlightsResult,
-    gap_findings,
+    gated_findings,
     min_clip_seconds,
 )
 from clipguard.clipper.render import RenderOptions, render_clip
 from clipguard.clipper.signals import GRID, exact_cuts
 from clipguard.clipper.spans import clip_spans
-from clipguard.errors import MediaError
 from clipguard.faults import refinement
 from clipguard.keys import code_version, sha256_file, stage_key
-from clipguard.models import SCHEMA_VERSION, Clip, ClipPlan, Finding, Transcript, severity_rank
+from clipguard.media import require_video
+from clipguard.models import SCHEMA_VERSION, Clip, ClipPlan, Finding, Transcript
 from clipguard.options import output_size
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
+from clipguard.progress import ProgressFn
 from clipguard.writers import ensure_dir, read_json, write_json
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,8 @@ def gated_spans(
     """Where no clip edge may reach: the whole sentence around every finding at or
     above the gate (word end times run early, so a pause edge could keep a violating
     sentence's last syllable), every coverage gap, each with the gate's margin."""
-    gated = [f for f in findings if severity_rank(f.severity) >= severity_rank(gate)]
     spans = []
-    for f in gated + gap_findings(transcript):
+    for f in gated_findings(transcript, findings, gate):
         a, b = f.start, f.end
         for s in transcript.segments:
             if s.start <= f.end and s.end >= f.start:
@@ -172,10 +171,9 @@ def stage_clips(
     )
     if cached is not None:
         return cached
-    if transcript.media.has_video is False:
-        raise MediaError(f"{media_path}: has no video stream, so there is nothing to clip")
+    require_video(transcript.media)
     t0 = time.perf_counter()
-    clips_dir = ensure_dir(layout.clips_dir)
+    ensure_dir(layout.clips_dir)
     clips: list[Clip] = []
     rendered = 0
     for plan, h, key in plans:
@@ -183,7 +181,7 @@ def stage_clips(
         if prev is not None and prev.key == key and layout.clip(plan.index).exists():
             clips.append(prev)  # unchanged: keep the file
         else:
-            clip = render_clip(plan, clips_dir, options)
+            clip = render_clip(plan, layout.clip(plan.index), options)
             clips.append(
                 replace(
                     clip,

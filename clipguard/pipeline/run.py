@@ -18,27 +18,27 @@ from pathlib import Path
 import clipguard.faults as faults
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Scanner, scanner_for
-from clipguard.errors import ClipguardError, InternalError, MediaError
+from clipguard.errors import ClipguardError, InternalError
 from clipguard.faults import collecting
+from clipguard.media import require_video
 from clipguard.models import Transcript
 from clipguard.options import HighlightOptions, RunOptions, TranscribeOptions
 from clipguard.pipeline.clipping import stage_clips
+from clipguard.pipeline.highlights import stage_highlights
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.pipeline.result import RecordingResult
 from clipguard.pipeline.stages import (
     load_transcript_input,
-    stage_highlights,
     stage_report,
     stage_scan,
     stage_screen,
     stage_transcribe,
 )
+from clipguard.progress import StageProgress
 
 log = logging.getLogger(__name__)
 
-# (done, total, stage): the CLI shows the stage's name beside the bar
-StageProgress = Callable[[float, float, str], None]
 # share of the progress bar per stage (transcription dominates)
 _SPAN = {
     "transcribe": (0.0, 0.62),
@@ -221,8 +221,8 @@ def _process_recording(
             transcript, layout, scanner, screen, _scorer(media, transcript, options)
         )
     result.add_findings(findings)
-    if options.clips and not transcript.media.has_video and options.require_video:
-        raise MediaError(f"{media}: has no video stream, so there is nothing to clip")
+    if options.clips and options.require_video:
+        require_video(transcript.media)
     if options.clips and transcript.media.has_video:
         chat = Path(options.chat) if options.chat else find_chat(media)
         stages("highlights")

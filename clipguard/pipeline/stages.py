@@ -1,30 +1,30 @@
 """Stages as plain functions over the files of one ``RecordingLayout``.
 
-Each stage reads what the previous one wrote, records itself in the manifest, and
-is skipped on a re-run when its key (inputs + options + plug-in versions) is
-unchanged and its outputs still load (``Manifest.reuse``: the one skip rule).
+Highlights (signals included) are in ``pipeline.highlights``. Each stage reads what the previous one wrote, records itself in the manifest, and
+is skipped on a re-run when its key (inputs + options + its code, ``clipguard.keys``)
+is unchanged and its outputs still load (``Manifest.reuse``: the one skip rule).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from clipguard.asr.transcribe import ProgressFn, TranscribeOptions, cache_key, transcribe
-from clipguard.clipper.highlights import HighlightOptions, HighlightsResult
+from clipguard.asr.transcribe import TranscribeOptions, cache_key, transcribe
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.errors import MediaError, SilentMediaError
 from clipguard.faults import refinement
-from clipguard.keys import code_version, sha256_file, stage_key
+from clipguard.keys import code_version, stage_key
 from clipguard.media import SILENCE_DBFS, AudioStats, probe
-from clipguard.models import SCHEMA_VERSION, Finding, Highlight, Transcript
+from clipguard.models import SCHEMA_VERSION, SEVERITIES, Finding, Transcript
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
+from clipguard.progress import ProgressFn
 from clipguard.writers import atomic_path, read_json, write_json, write_transcript
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _raise_if_silent(transcript: Transcript, media_path: Path) -> None:
 
 
 def findings_document(scanner: Scanner, transcript: Transcript, findings: list[Finding]) -> dict:
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("block", "review", "info")}
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in reversed(SEVERITIES)}
     return {
         "schema_version": SCHEMA_VERSION,
         "media": transcript.media.to_dict(),
@@ -110,8 +110,6 @@ def findings_document(scanner: Scanner, transcript: Transcript, findings: list[F
 SCAN_CODE = ("clipguard.compliance_rules", "clipguard.text")
 ACOUSTIC_CODE = ("clipguard.asr.verify",)
 SCREEN_CODE = ("clipguard.screen", "clipguard.media")
-SIGNALS_CODE = ("clipguard.clipper.signals", "clipguard.chat", "clipguard.media")
-HIGHLIGHTS_CODE = ("clipguard.clipper.highlights", "clipguard.clipper.spans")
 
 
 def stage_scan(
@@ -253,106 +251,3 @@ def stage_report(layout: RecordingLayout, transcript: Transcript, link_media: st
     )
     Manifest.load(layout.manifest).record("report", "ok", seconds=time.perf_counter() - t0)
     return path
-
-
-def _load_signals(path: Path) -> tuple[dict[str, np.ndarray], list[float]]:
-    with np.load(path, allow_pickle=False) as data:
-        signals = {k[4:]: data[k] for k in data.files if k.startswith("sig_")}
-        return signals, data["cuts"].tolist()
-
-
-def stage_highlights(
-    media_path: Path,
-    transcript: Transcript,
-    findings: list[Finding],
-    layout: RecordingLayout,
-    options: HighlightOptions,
-    chat_path: Path | None = None,
-) -> HighlightsResult:
-    """Score, rank and gate highlights; the signals are cached on their own (chat included)."""
-    from clipguard.clipper.highlights import find_highlights, gap_findings
-    from clipguard.clipper.signals import (
-        SIGNAL_VERSIONS,
-        KeyframeScan,
-        SignalContext,
-        compute_signals,
-        load_chat,
-    )
-
-    layout.create()
-    manifest = Manifest.load(layout.manifest)
-    chat = load_chat(chat_path) if chat_path else []
-    chat_sig = sha256_file(Path(chat_path)) if chat_path else ""
-    sig_key = stage_key(code_version(*SIGNALS_CODE), transcript.cache_key, chat_sig)
-    gaps = [f.to_dict() for f in gap_findings(transcript)]
-    key = stage_key(
-        code_version(*HIGHLIGHTS_CODE),
-        sig_key,
-        [f.to_dict() for f in findings],
-        gaps,
-        asdict(options),
-    )
-    t0 = time.perf_counter()
-    cached_signals = manifest.reuse(
-        "signals", sig_key, [layout.signals], lambda: _load_signals(layout.signals)
-    )
-    if cached_signals is not None:
-        done = manifest.reuse(
-            "highlights",
-            key,
-            [layout.highlights],
-            lambda: [Highlight.from_dict(h) for h in read_json(layout.highlights)["highlights"]],
-        )
-        if done is not None:
-            return HighlightsResult(tuple(done), tuple(cached_signals[1]), cached_signals[0])
-    envelope = np.load(layout.envelope) if layout.envelope.exists() else None
-    ctx = SignalContext(
-        Path(media_path),
-        transcript,
-        transcript.media.decoded_duration or transcript.media.duration,
-        envelope,
-        chat,
-    )
-    if cached_signals is not None:
-        signals, cuts = cached_signals
-        ctx.keyframes = KeyframeScan(np.zeros(0), np.zeros(0), cuts)
-        refine = False  # cached signals are already refined
-    else:
-        signals = compute_signals(ctx)
-        refine = True
-    highlights, signals = find_highlights(
-        ctx, findings, replace(options, refine=options.refine and refine), signals
-    )
-    cuts = ctx.keyframes.cuts if ctx.keyframes else []
-    if cached_signals is None:
-        with atomic_path(layout.signals) as tmp, open(tmp, "wb") as fh:
-            np.savez(
-                fh,
-                cuts=np.asarray(cuts, dtype=np.float64),
-                **{f"sig_{k}": v for k, v in signals.items()},
-            )
-        manifest.record(
-            "signals", "ok", key=sig_key, seconds=time.perf_counter() - t0, versions=SIGNAL_VERSIONS
-        )
-    dropped = [h.to_dict() for h in highlights if h.gate == "dropped"]
-    write_json(
-        layout.highlights,
-        {
-            "schema_version": SCHEMA_VERSION,
-            "grid": 0.5,
-            "gate": options.gate,
-            "options": asdict(options),
-            "scene_cuts": [round(c, 3) for c in cuts],
-            "highlights": [h.to_dict() for h in highlights],
-            "dropped": dropped,
-        },
-    )
-    manifest.record(
-        "highlights",
-        "ok",
-        key=key,
-        seconds=time.perf_counter() - t0,
-        highlights=len(highlights),
-        dropped=len(dropped),
-    )
-    return HighlightsResult(tuple(highlights), tuple(cuts), signals)
