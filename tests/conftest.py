@@ -13,6 +13,19 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("CLIPGUARD_FIXTURES", REPO / "tests" / "fixtures"))
 
 
+# fixtures that cost a transcription: a test that uses one is slow
+TRANSCRIBING = {"transcripts", "seed_transcript"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``slow`` goes on every test that transcribes or renders: explicitly (the
+    ``slow`` mark) or through the session's transcripts; ``-m "not slow"`` keeps the
+    pure tests, which run in seconds."""
+    for item in items:
+        if TRANSCRIBING & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     assert (FIXTURES / "shop_zh.mp4").exists(), f"fixtures not found in {FIXTURES}"

@@ -23,7 +23,11 @@ def test_scan_text_returns_findings_in_text_order():
     assert [f.start for f in findings] == sorted(f.start for f in findings)
     first = findings[0]
     assert isinstance(first, clipguard.Finding)
-    assert (first.severity, first.category, first.matched) == ("block", "absolute_claims", "全网最低价")
+    assert (first.severity, first.category, first.matched) == (
+        "block",
+        "absolute_claims",
+        "全网最低价",
+    )
     # without audio, start and end are character offsets into the text
     assert "这是全网最低价，加我微信私聊。"[int(first.start) : int(first.end)] == "全网最低价"
 
@@ -107,7 +111,9 @@ def test_the_public_names():
 
 
 def test_import_clipguard_stays_cheap():
-    code = "import sys, clipguard; print(len([m for m in sys.modules if m.startswith('clipguard')]))"
+    code = (
+        "import sys, clipguard; print(len([m for m in sys.modules if m.startswith('clipguard')]))"
+    )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

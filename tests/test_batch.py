@@ -219,6 +219,7 @@ def test_unwritable_batch_output(fixtures, tmp_path):
     assert result.exit_code == 2 and "not writable" in result.stderr
 
 
+@pytest.mark.slow
 def test_watch_waits_for_growing_files(fixtures, tmp_path):
     incoming = tmp_path / "watch"
     incoming.mkdir()

@@ -25,6 +25,8 @@ from clipguard.models import Coverage, Gap, Transcript
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_transcribe
 
+pytestmark = pytest.mark.slow  # transcribes, renders or reads real media
+
 # --- the gap logic on synthetic spans -------------------------------------------------
 
 

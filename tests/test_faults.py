@@ -44,6 +44,7 @@ def short_audio(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return dest
 
 
+@pytest.mark.slow
 def test_failed_decoding_becomes_gaps_that_name_the_failure(short_audio, tmp_path, monkeypatch):
     """The batched pass and every re-decode fail: no words, but the run completes;
     all speech is a gap whose reason names the failure, and the warnings say why."""
@@ -69,6 +70,7 @@ def test_failed_decoding_becomes_gaps_that_name_the_failure(short_audio, tmp_pat
     assert "re-decode of unheard speech" in layout.report.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_failed_first_redecode_is_recovered_by_the_second(short_audio, tmp_path, monkeypatch):
     """Only the batched decoder fails: the sequential re-decode hears the speech."""
     monkeypatch.setattr(Decoder, "batched", _boom)
@@ -156,6 +158,7 @@ def test_a_bug_outside_a_refinement_names_its_stage(
     assert row.error == f"internal error in the scan stage: RuntimeError: {INJECTED}"
 
 
+@pytest.mark.slow
 def test_failed_reframing_falls_back_to_the_whole_frame(tmp_path, monkeypatch):
     """Subject tracking fails on a source large enough to crop: the clip is still
     rendered, the whole frame fitted over a blurred fill (what the renderer does when

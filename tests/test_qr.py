@@ -39,6 +39,8 @@ PAYLOADS = (
     ("https://item.taobao.com/item.htm?id=681234567", "platform", False),
 )
 
+pytestmark = pytest.mark.slow  # transcribes, renders or reads real media
+
 
 @dataclass(frozen=True)
 class Case:

@@ -135,6 +135,7 @@ def test_chat_contact_details_are_chat_findings(dev_recap):
     assert {f["extra"]["user"] for f in found} >= {"h", "i"}
 
 
+@pytest.mark.slow
 def test_dead_air_in_the_middle_none_at_the_ends(tmp_path, fixtures):
     """shop_zh's second and fourth sentences with 8.5 s of silence before, 15 s between
     and 5 s after: one stretch of dead air, where the silence is."""

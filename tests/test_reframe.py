@@ -14,6 +14,8 @@ from clipguard.clipper.reframe import subject_track
 from clipguard.clipper.render import RenderOptions, render_clip
 from clipguard.models import ClipPlan
 
+pytestmark = pytest.mark.slow  # transcribes, renders or reads real media
+
 FACE = Path(__file__).parent / "data" / "astronaut.png"
 W, H, FPS, SECONDS, SIDE = 1920, 1080, 25, 4.0, 1080  # a 9:16 crop is enlarged 1.8x
 FACE_X = 225 / 512  # centre of the face in the portrait, as a fraction of its width

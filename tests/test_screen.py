@@ -25,6 +25,8 @@ from clipguard.screen.qr import classify
 from clipguard.screen.read import read_screen, thumbnail
 from clipguard.writers import read_json
 
+pytestmark = pytest.mark.slow  # transcribes, renders or reads real media
+
 QR_PAYLOAD = "https://u.wechat.com/kFz3abc888"
 # (png, x, y, shown from, shown until): None means the whole recording
 OVERLAYS = {

@@ -22,6 +22,8 @@ from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_transcribe
 from clipguard.text import to_simplified
 
+pytestmark = pytest.mark.slow  # transcribes, renders or reads real media
+
 runner = CliRunner()
 
 

@@ -15,6 +15,8 @@ from variety import Variant, build
 from clipguard.cli import app
 from clipguard.media import probe
 
+pytestmark = pytest.mark.slow  # transcribes, renders or reads real media
+
 runner = CliRunner()
 
 

@@ -108,9 +108,7 @@ def _first_in(start: float, end: float, findings: list[Finding]) -> Finding | No
     return None
 
 
-def gated_findings(
-    transcript: Transcript, findings: list[Finding], gate: str
-) -> list[Finding]:
+def gated_findings(transcript: Transcript, findings: list[Finding], gate: str) -> list[Finding]:
     """What the gate keeps out of clips: findings at or above ``gate`` and every
     coverage gap (as a block-level pseudo-finding)."""
     kept = [f for f in findings if severity_rank(f.severity) >= severity_rank(gate)]

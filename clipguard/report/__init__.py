@@ -24,7 +24,6 @@ from clipguard.writers import atomic_path, write_text
 log = logging.getLogger(__name__)
 
 
-
 def media_src(out_dir: Path, media_path: str, link_media: str = "absolute") -> str:
     """The ``<video>`` source: an absolute file URL, or a copy/hard link beside the report."""
     if link_media not in LINK_MODES:
