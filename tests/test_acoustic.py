@@ -10,11 +10,13 @@ from typer.testing import CliRunner
 
 from clipguard.asr.verify import Probe, score_probes
 from clipguard.cli import app
-from clipguard.compliance_rules.acoustic import ACCEPT, REVIEW
+from clipguard.compliance_rules import acoustic
+from clipguard.compliance_rules.acoustic import ACCEPT, REVIEW, STRICT
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Document, Scanner, scanner_for
 from clipguard.compliance_rules.sound import SoundIndex
 from clipguard.evaluation import load_truth
+from clipguard.models import MediaInfo, Segment, Transcript, Word
 
 runner = CliRunner()
 
@@ -174,3 +176,63 @@ def test_variants_from_exported_decisions_match_literally(tmp_path):
     assert hit[0].severity == "block"
     # literally only: the variant's sound alone is not a match
     assert not [f for f in scanner.scan(Document.from_text("萌将学雅")) if f.match == "variant"]
+
+
+def _doubtful(*sentences: str) -> Transcript:
+    """A transcript whose every word Whisper was unsure of (below ``CONFIDENT``), so
+    each sound-alike window is a candidate for verification."""
+    segs, t = [], 0.0
+    for text in sentences:
+        words = tuple(Word(t + i * 0.3, t + i * 0.3 + 0.25, c, 0.5) for i, c in enumerate(text))
+        segs.append(Segment(words[0].start, words[-1].end, text, words))
+        t = words[-1].end + 0.5
+    return Transcript(MediaInfo("x.mp4", "0" * 64, t), "zh", "base", tuple(segs))
+
+
+def _prefers_rule_words(score: float):
+    """A verifier that prefers the rule's words by ``score`` per character everywhere:
+    what a sound-alike the audio cannot tell apart looks like to the scanner."""
+    return lambda probes: [[score * 2] * len(p.variants) for p in probes]
+
+
+@pytest.mark.parametrize(
+    "sentences",
+    [
+        ("跟这个版本相比，新款轻了很多。",),  # 根治 by sound, said on unseen audio
+        ("我跟着说明书一步一步组装。", "这样更直接一点。"),  # 根治 for 跟着
+        ("他写文章出稿很快。", "编辑都很满意。"),  # 出港 for 出稿
+        ("这个位置放电池。", "那个位置放电机。"),  # 驻地 for 位置
+        ("跟这个比起来，那款更重。", "我们明天再看。"),
+    ],
+)
+def test_clean_sound_alikes_without_context_stay_silent(sentences):
+    """Even when the audio would accept the rule's words (above ``ACCEPT``), a
+    candidate with no word of its category in its sentence or the next is dropped."""
+    scanner = scanner_for(("all",))
+    t = _doubtful(*sentences)
+    text = scanner.scan(t)
+    assert text == []
+    found = scanner.verify_by_sound(t, text, _prefers_rule_words(ACCEPT + 1.0))
+    assert found == [], [(f.matched, f.text, f.extra) for f in found]
+
+
+def test_the_known_false_positive_is_a_candidate_before_the_context_gate():
+    scanner = scanner_for(("all",))
+    doc = Document.from_transcript(_doubtful("跟这个版本相比，新款轻了很多。"))
+    cands = acoustic.candidates(scanner.sounds, scanner.rules, doc, [])
+    assert "根治" in {c.term for c in cands}
+
+
+def test_sound_alike_with_context_or_a_clear_margin_is_kept():
+    scanner = scanner_for(("all",))
+    with_context = _doubtful("这款茶喝了能酱雪压，比吃药还管用。")
+    found = scanner.verify_by_sound(with_context, [], _prefers_rule_words(ACCEPT + 1.0))
+    assert any(f.category == "medical_claims" for f in found), found
+    f = next(f for f in found if f.category == "medical_claims")
+    assert f.match == "acoustic" and f.extra["context"] and f.severity == "block"
+    # the same clean sound-alike as above, when the audio clearly prefers the rule's
+    # words (a margin no clean sound-alike of dev_zh came near): a finding, no context
+    clear = scanner.verify_by_sound(
+        _doubtful("跟这个版本相比，新款轻了很多。"), [], _prefers_rule_words(STRICT + 1.0)
+    )
+    assert clear and all(f.extra["context"] == "" for f in clear)

@@ -200,6 +200,18 @@ def test_fixture_recall_and_precision(transcripts, fixtures, scanner):
         ),
         ("pack: p\nrules: [\n", ": not valid YAML"),
         (
+            "pack: p\ncontext: [病, 药]\nrules:\n  - {id: a, category: c, severity: block, terms: [x]}\n",
+            ":2: context: must be a mapping",
+        ),
+        (
+            "pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    follows: [{a: [x]}]\n",
+            ":6: rules[0].follows[0].b: is required",
+        ),
+        (
+            "pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    terms: [x]\n    negations: {no: x}\n",
+            ":7: rules[0].negations: must be a list of strings",
+        ),
+        (
             "pack: p\nrules:\n  - id: a\n    category: c\n    severity: block\n    terms: [x]\n  - id: a\n    category: c\n    severity: block\n    terms: [y]\n",
             ":7: rules[1].id: duplicate rule id",
         ),

@@ -13,6 +13,7 @@ KIND_RANK = {
     "latin": 0,
     "regex": 1,
     "near": 1,
+    "follows": 1,
     "token": 2,
     "pinyin": 3,
     "pinyin_fuzzy": 4,

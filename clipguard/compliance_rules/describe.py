@@ -33,6 +33,11 @@ def describe(pack: RulePack, limit: int = 12) -> list[str]:
             lines.append(
                 f"    near: ({'/'.join(n.a[:6])}) within {n.within} of ({'/'.join(n.b[:6])})"
             )
+        for n in r.follows:
+            lines.append(
+                f"    follows: ({'/'.join(n.b[:6])}) after ({'/'.join(n.a[:6])}),"
+                f" within {n.within}, into the next sentence"
+            )
     return lines
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from clipguard.models import Transcript, Word
 from clipguard.text import Normalized, normalize
 
+SENTENCE_MARKS = frozenset("。！？!?；;\n")  # a match never spans one of these (but see follows)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -78,6 +80,16 @@ class Document:
         if i >= 0 and self.segments[i][0] <= pos < self.segments[i][1]:
             return self.segments[i]
         return 0, len(self.text)
+
+    def sentence_breaks(self, start: int, end: int) -> int:
+        """Sentence ends between two original offsets: a run of marks (。 then the
+        segment's newline) is one end, so a transcript's segments count like sentences."""
+        breaks, inside = 0, False
+        for ch in self.text[start:end]:
+            mark = ch in SENTENCE_MARKS
+            breaks += mark and not inside
+            inside = mark
+        return breaks
 
     def hit(self, rule: int, cs: int, ce: int, matched: str, kind: str) -> Hit:
         """A hit from compact-view offsets (``ce`` exclusive)."""

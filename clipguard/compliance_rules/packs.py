@@ -27,8 +27,10 @@ RULE_FIELDS = {
     "terms",
     "patterns",
     "near",
+    "follows",
     "token_prefix",
     "exceptions",
+    "negations",
     "variants",
     "pinyin",
     "word_boundary",
@@ -43,6 +45,7 @@ PACK_FIELDS = {
     "allow",
     "variants",
     "categories",
+    "context",
 }
 
 
@@ -66,8 +69,14 @@ class Rule:
     terms: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     near: tuple[Near, ...] = ()
+    # a construction that may run into the next sentence: 在部队待过。这事我清楚 (b after a,
+    # at most one sentence end between them, ``within`` characters apart)
+    follows: tuple[Near, ...] = ()
     token_prefix: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
+    # cues that turn a hit into its denial when they come just before it in its clause
+    # (不治病, 千万不要打赏, 不是部队配发) or when the hit is only named (抗癌这种话…)
+    negations: tuple[str, ...] = ()
     # how the ASR has written a term (萌酱血压 for 能降血压), confirmed by a reviewer:
     # matched literally, never by sound
     variants: tuple[str, ...] = ()
@@ -103,6 +112,10 @@ class RulePack:
     allow: tuple[Allow, ...] = field(default_factory=tuple)
     categories: tuple[tuple[str, str], ...] = ()  # (category id, label shown to reviewers)
     variants: tuple[Variant, ...] = ()
+    # per category, the words a sentence (or its neighbour) must carry before a
+    # sound-alike of that category's terms may become a finding (病/药/吃 for 根治):
+    # a clean 跟这个版本相比 sounds like 根治 but says nothing about health
+    context: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def header(self) -> dict[str, Any]:
         out: dict[str, Any] = {"pack": self.name, "version": self.version}
@@ -207,7 +220,7 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
             f"must be one of block, review, info (got {severity!r})",
         )
     kw: dict[str, Any] = {}
-    for key in ("terms", "patterns", "token_prefix", "exceptions", "variants"):
+    for key in ("terms", "patterns", "token_prefix", "exceptions", "negations", "variants"):
         if key in m:
             kw[key] = _strings(ctx, m[key][1], f"{where}.{key}")
     for i, pat in enumerate(kw.get("patterns", ())):
@@ -219,17 +232,20 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
                 f"{where}.patterns[{i}]",
                 f"invalid regular expression: {exc}",
             ) from None
-    if "near" in m:
-        kw["near"] = _near(ctx, m["near"][1], f"{where}.near")
+    for key in ("near", "follows"):
+        if key in m:
+            kw[key] = _near(ctx, m[key][1], f"{where}.{key}")
     for key in ("pinyin", "word_boundary"):
         if key in m:
             kw[key] = _bool(ctx, m[key][1], f"{where}.{key}")
     for key in ("description", "source"):
         if key in m:
             kw[key] = _scalar(ctx, m[key][1], f"{where}.{key}")
-    if not any(kw.get(k) for k in ("terms", "patterns", "near", "token_prefix", "variants")):
+    if not any(
+        kw.get(k) for k in ("terms", "patterns", "near", "follows", "token_prefix", "variants")
+    ):
         raise ctx.fail(
-            node, where, "a rule needs at least one of terms, patterns, near, token_prefix"
+            node, where, "a rule needs at least one of terms, patterns, near, follows, token_prefix"
         )
     return Rule(
         id=rid,
@@ -312,8 +328,20 @@ def parse_pack(text: str, path: str) -> RulePack:
     if "categories" in m:
         for key, (_, vnode) in _mapping(ctx, m["categories"][1], "categories").items():
             categories.append((key, _scalar(ctx, vnode, f"categories.{key}")))
+    context: list[tuple[str, tuple[str, ...]]] = []
+    if "context" in m:
+        for key, (_, vnode) in _mapping(ctx, m["context"][1], "context").items():
+            context.append((key, _strings(ctx, vnode, f"context.{key}")))
     return RulePack(
-        name, version, tuple(rules), desc, path, tuple(allow), tuple(categories), tuple(variants)
+        name,
+        version,
+        tuple(rules),
+        desc,
+        path,
+        tuple(allow),
+        tuple(categories),
+        tuple(variants),
+        tuple(context),
     )
 
 

@@ -15,9 +15,10 @@ from collections import defaultdict
 from clipguard.compliance_rules import acoustic
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.dedupe import dedupe
-from clipguard.compliance_rules.document import Document, Hit
+from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
 from clipguard.compliance_rules.hotwords import default_hotwords, hotwords_for
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
+from clipguard.compliance_rules.negation import compile_cues, negated
 from clipguard.compliance_rules.packs import Rule, RulePack
 from clipguard.compliance_rules.sound import SoundIndex
 from clipguard.compliance_rules.terms import TermIndex
@@ -26,7 +27,6 @@ from clipguard.models import Finding, Transcript
 __all__ = ["Document", "Hit", "Scanner", "default_hotwords", "scanner_for"]
 
 CONTEXT_CHARS = 24
-SENTENCE_MARKS = frozenset("。！？!?；;\n")  # a match never spans one of these
 _EDGE_PUNCT = ",.!?;:，。！？；：、…\"'“”‘’"
 
 
@@ -67,13 +67,17 @@ class Scanner:
                 )
                 self._except.add(allow.text, scope, False)
         self._except.build()
+        self._negations = [compile_cues(r.negations) for r in self.rules]
+        self._context = acoustic.context_index([kv for p in packs for kv in p.context])
         if any(r.word_boundary for r in self.rules):
             self.context.tokenizer()
 
     @property
     def fingerprint(self) -> str:
         """Changes whenever any rule or allow entry changes: the scan stage's cache key."""
-        blob = repr([(p.name, p.version, p.rules, p.allow, p.variants) for p in self.packs])
+        blob = repr(
+            [(p.name, p.version, p.rules, p.allow, p.variants, p.context) for p in self.packs]
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     @property
@@ -87,13 +91,21 @@ class Scanner:
                 excepted[rule].append((cs, ce))
         out = []
         for matcher in self.matchers:
+            # 私聊。我们 is not 私聊我: terms stay inside one sentence, unless the matcher
+            # is about a construction over two (在部队待过。这事我清楚)
+            spans = getattr(matcher, "sentence_breaks", 0)
             for hit in matcher.hits(doc):
                 if any(s <= hit.cstart and hit.cend <= e for s, e in excepted.get(hit.rule, ())):
                     continue
-                if not SENTENCE_MARKS.isdisjoint(doc.text[hit.start : hit.end - 1]):
-                    continue  # 私聊。我们 is not 私聊我: terms stay inside one sentence
+                if not SENTENCE_MARKS.isdisjoint(doc.text[hit.start : hit.end - 1]) and (
+                    not spans or doc.sentence_breaks(hit.start, hit.end - 1) > spans
+                ):
+                    continue
                 if self.rules[hit.rule].word_boundary and not self._on_boundaries(doc, hit):
                     continue
+                cues = self._negations[hit.rule]
+                if cues is not None and negated(doc, hit, cues):
+                    continue  # 不治病, 千万不要打赏: the rule's words in a denial
                 out.append(hit)
         return out
 
@@ -142,21 +154,30 @@ class Scanner:
         self, source: Transcript | Document, found: list[Finding], score: Scorer
     ) -> list[Finding]:
         """Findings the text missed that the audio confirms (see ``acoustic``): timed,
-        described and placed in context like any other finding, with what was heard."""
+        described and placed in context like any other finding, with what was heard and
+        the context word that let it through (none: the audio cleared ``STRICT``)."""
         doc = source if isinstance(source, Document) else Document.from_transcript(source)
         cands = acoustic.candidates(self.sounds, self.rules, doc, found)
         out = []
+        cache: dict[str, list] = {}  # the document's context words, found once
         for c, score_ in acoustic.verify(cands, doc, score) if cands else []:
+            rule = self.rules[c.rule]
+            word = acoustic.context_word(c, rule.category, doc, self._context, cache)
+            if word is None and score_ < acoustic.STRICT:
+                continue  # a clean sound-alike: nothing around it speaks of the category
             f = self._finding(doc, c.rule, c.start, c.end, c.term, "acoustic")
+            extra = {
+                "heard": c.heard,
+                "score": round(score_, 3),
+                "margin": acoustic.ACCEPT,
+                "context": word or "",
+            }
             out.append(
                 dataclasses.replace(
-                    f,
-                    severity=acoustic.severity(f.severity, score_),
-                    text=c.heard,
-                    extra={"heard": c.heard, "score": round(score_, 3), "margin": acoustic.ACCEPT},
+                    f, severity=acoustic.severity(f.severity, score_), text=c.heard, extra=extra
                 )
             )
-        return out
+        return dedupe(out)  # two rules may hear the same stretch (治…颈椎 and 专治颈椎病)
 
 
 @functools.lru_cache(maxsize=8)

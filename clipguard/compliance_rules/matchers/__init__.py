@@ -7,7 +7,13 @@ one new module with a ``@register("field")`` factory, imported below.
 
 from __future__ import annotations
 
-from clipguard.compliance_rules.matchers import literal, proximity, regex, token  # noqa: F401
+from clipguard.compliance_rules.matchers import (  # noqa: F401
+    literal,
+    proximity,
+    regex,
+    sequence,
+    token,
+)
 from clipguard.compliance_rules.matchers.base import REGISTRY, CompileContext, Matcher, register
 
 __all__ = ["REGISTRY", "CompileContext", "Matcher", "register", "compile_all"]

@@ -1,5 +1,9 @@
 """``patterns``: regular expressions, on the compact view when they contain Han
-characters (so spaces between characters cannot break them), else on the spaced view."""
+characters (so spaces between characters cannot break them), else on the spaced view.
+
+The compact view writes Chinese digits as numerals (一年 -> 1年, 统一 -> 统1), so a Han
+pattern is put through the same digit table before compiling: its author writes
+一个月 or 一定 as said, and it matches what the view holds."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from clipguard.compliance_rules.document import Document, Hit
 from clipguard.compliance_rules.matchers.base import CompileContext, register
 from clipguard.compliance_rules.packs import Rule
-from clipguard.text import has_han
+from clipguard.text import CN_DIGITS, has_han
 
 
 class RegexMatcher:
@@ -34,7 +38,11 @@ class RegexMatcher:
 @register("patterns")
 def compile_regex(rules: Sequence[Rule], context: CompileContext) -> RegexMatcher | None:
     patterns = [
-        (i, re.compile(pat, re.IGNORECASE), has_han(pat))
+        (
+            i,
+            re.compile(pat.translate(CN_DIGITS) if has_han(pat) else pat, re.IGNORECASE),
+            has_han(pat),
+        )
         for i, rule in enumerate(rules)
         for pat in rule.patterns
     ]

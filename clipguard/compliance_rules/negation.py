@@ -1,0 +1,94 @@
+"""Denials, notices and mentions: the words that make a violation also make its opposite.
+
+A host who says 这不是医疗器械，不治病 or 未成年的宝宝千万不要打赏 uses the rule's words
+to stay inside the rule; 未成年人请勿打赏 is a notice; 抗癌这种话我们不会说 only names
+them. A rule that lists ``negations`` drops a hit when
+
+- one of its cues stands just before the hit in the same clause (不是, 千万不要), or
+  between the two parts of a near/follows match (未成年的宝宝千万不要打赏);
+- a one-character cue (不, 没) stands directly before it (不治病), never a few words
+  earlier (不到一周血压就降了);
+- a cue written with a leading ``…`` follows the hit in its clause (未成年人…请勿);
+- a mention marker (这种话, 这个词, 的事, 我不敢 …) follows it directly.
+
+Cues are per rule because negation is part of some violations themselves (不用吃药,
+再也不复发, 不买就滚).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
+from clipguard.text import has_han
+
+CLAUSE_MARKS = SENTENCE_MARKS | frozenset("，,、：:")
+BEFORE_HAN = 10  # characters before a Chinese hit in which a cue counts
+BEFORE_LATIN = 40
+AFTER = 12  # characters after a hit in which an after-cue (…请勿) counts
+# the hit is the topic of talk about words, not a claim: 抗癌这种话, 分红的事, 疗程这个词
+MENTION = re.compile(
+    r"^\s*(?:这种话|这些话|这话|这个词|这种词|这几个字|这两个字|这种事|这个事|这事|这种东西|"
+    r"这种说法|这个说法|的事|的话题|的只有|什么的|这个话题|的话(?:我们|咱们)?不|"
+    r"(?:的)?评论会被|违法|是骗子|都是骗子|这个(?:游戏|设定|词|说法)|"
+    r"这(?:些|种)(?:东西|事|信息)?(?:我们|咱们|我)?(?:从来|一律|都|是)?不|"
+    r"(?:的|产品)?只有(?:银行|存款|国债|定期)|"
+    # a denial right after the claim, in its clause: 顶级的服务我们做不到, 说它最好我不敢
+    r"[^，,。！？!?；;]{0,6}?(?:我不敢|不敢说|做不到|谈不上|算不上|称不上))"
+)
+
+
+@dataclass(frozen=True)
+class Cues:
+    """A rule's negation cues, compiled once per scanner."""
+
+    before: re.Pattern[str] | None  # two or more characters, anywhere before in the clause
+    single: frozenset[str]  # one character, directly before
+    after: re.Pattern[str] | None  # written …请勿: just after, in the clause
+
+
+def _pattern(cues: Sequence[str]) -> re.Pattern[str] | None:
+    parts = [
+        re.escape(c) if has_han(c) else rf"(?<![a-z]){re.escape(c.lower())}(?![a-z])" for c in cues
+    ]
+    return re.compile("|".join(parts)) if parts else None
+
+
+def compile_cues(cues: Sequence[str]) -> Cues | None:
+    """Latin cues are word-bounded (no 'not' in 'note')."""
+    if not cues:
+        return None
+    after = [c[1:] for c in cues if c.startswith("…") and len(c) > 1]
+    rest = [c for c in cues if not c.startswith("…")]
+    single = frozenset(c for c in rest if len(c) == 1 and has_han(c))
+    return Cues(_pattern([c for c in rest if c not in single]), single, _pattern(after))
+
+
+def negated(doc: Document, hit: Hit, cues: Cues) -> bool:
+    """Whether ``hit`` is denied, a notice, or only mentioned (see the module doc)."""
+    text = doc.text
+    if hit.start > 0 and text[hit.start - 1] in cues.single:
+        return True
+    latin = not has_han(text[hit.start : hit.end])
+    lo = max(0, hit.start - (BEFORE_LATIN if latin else BEFORE_HAN))
+    for k in range(hit.start - 1, lo - 1, -1):
+        if text[k] in CLAUSE_MARKS:
+            lo = k + 1
+            break
+    if cues.before is not None:
+        if cues.before.search(text[lo : hit.start].lower()):
+            return True
+        if "…" in hit.matched:  # between the parts; the matched words are not cues
+            inside = text[hit.start : hit.end].lower()
+            for part in hit.matched.lower().split("…"):
+                inside = inside.replace(part, " ")
+            if cues.before.search(inside):
+                return True
+    if cues.after is not None:
+        tail = text[hit.end : hit.end + AFTER]
+        cut = next((i for i, ch in enumerate(tail) if ch in CLAUSE_MARKS), len(tail))
+        if cues.after.search(tail[:cut].lower()):
+            return True
+    return bool(MENTION.match(text[hit.end : hit.end + 12]))

@@ -1,0 +1,145 @@
+"""The rule packs on the independent corpus's tuning half, text only, and the intent
+constructions that carry it: a violation must be found from how it is said, not only
+from the words the packs happened to list. The held-out half is never read here; it is
+measured by ``benchmarks/rule_corpus.py`` alone."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from clipguard.compliance_rules.scanner import Document, Scanner, scanner_for
+from clipguard.models import MediaInfo, Segment, Transcript, Word
+
+TUNE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_corpus" / "tune.yaml"
+FLAGGING = ("review", "block")
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return scanner_for(("all",))
+
+
+def found(scanner: Scanner, text: str) -> list[tuple[str, str, str]]:
+    return [(f.category, f.rule_id, f.severity) for f in scanner.scan(Document.from_text(text))]
+
+
+def test_tuning_half_recall_and_precision(scanner):
+    """Measured 196/196 found and 0/196 clean flagged; the thresholds leave room for a
+    rule change to cost a few sentences without hiding a regression."""
+    sentences = yaml.safe_load(TUNE.read_text(encoding="utf-8"))["sentences"]
+    hits: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, found, clean, flagged
+    for s in sentences:
+        findings = scanner.scan(Document.from_text(s["text"]))
+        row = hits[s["category"]]
+        if s["violation"]:
+            row[0] += 1
+            row[1] += any(f.category == s["category"] for f in findings)
+        else:
+            row[2] += 1
+            row[3] += any(f.severity in FLAGGING for f in findings)
+    n, tp, clean, fp = (sum(r[i] for r in hits.values()) for i in range(4))
+    assert n >= 150 and clean >= 150, "the tuning half is the corpus's, not a sample"
+    assert tp / n >= 0.95, (tp, n)
+    assert tp / (tp + fp) >= 0.97, (tp, fp)
+    for category, (cn, ctp, _cc, _cfp) in hits.items():
+        assert ctp / cn >= 0.85, (category, ctp, cn)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "severity"),
+    [
+        # a cure promise with no disease noun: time span or guarantee + healing
+        ("这个茶两个疗程就好了", "med.intent.cure_promise", "review"),
+        ("吃完这一盒，三天就痊愈", "med.intent.cure_promise", "review"),
+        # a child hosting or performing, without 未成年/小孩/孩子
+        ("今天让我闺女来当主播，大家多捧场", "minor.intent.child_on_stream", "block"),
+        ("我儿子九岁了，今天他来给大家带货", "minor.intent.child_on_stream", "block"),
+        # a deal outside the platform, without 交易 or 转账
+        ("到店里买比直播间便宜五十", "off.intent.deal_outside", "block"),
+        ("私聊我，给你打个八折", "off.intent.deal_outside", "block"),
+        # contempt addressed to viewers
+        ("没钱就别进来，出门左转", "vul.intent.dismiss", "block"),
+        # insider claim, then an offer to tell in the next sentence: review even when
+        # the secret nouns were misheard
+        ("我在部队待过。这事我清楚，说给你们听", "mil.intent.insider_offer", "review"),
+    ],
+)
+def test_intent_constructions(scanner, text, rule, severity):
+    hits = [(r, s) for _c, r, s in found(scanner, text)]
+    assert (rule, severity) in hits, hits
+
+
+def test_insider_offer_with_a_secret_noun_is_block(scanner):
+    hits = found(scanner, "我当兵那几年，我们营的番号我可以告诉大家")
+    assert ("military_secrets", "block") in {(c, s) for c, _r, s in hits}, hits
+
+
+def test_follows_spans_one_sentence_end_not_two():
+    """在部队待过 and 这事我清楚 in consecutive transcript segments form the construction;
+    with a whole sentence between them they do not."""
+    scanner = scanner_for(("all",))
+
+    def transcript(*sentences: str) -> Transcript:
+        segs, t = [], 0.0
+        for text in sentences:
+            words = tuple(Word(t + i * 0.3, t + i * 0.3 + 0.25, c) for i, c in enumerate(text))
+            segs.append(Segment(words[0].start, words[-1].end, text, words))
+            t = words[-1].end + 0.5
+        return Transcript(MediaInfo("x.mp4", "0" * 64, t), "zh", "base", tuple(segs))
+
+    near = scanner.scan(transcript("我以前在部队待过。", "这事我清楚，说给你们听。"))
+    assert [f.rule_id for f in near] == ["mil.intent.insider_offer"], near
+    assert near[0].match == "follows" and near[0].start < 3.0 < near[0].end
+    far = scanner.scan(transcript("我以前在部队待过。", "今天天气不错。", "这事我清楚。"))
+    assert [f for f in far if f.rule_id == "mil.intent.insider_offer"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the rule's words in a denial, a notice or a mention
+        "这个按摩椅不是医疗器械，不治病",
+        "刷礼物全凭自愿，小朋友千万不要打赏",
+        "我不会跟你们说稳赚，投资有风险",
+        "番号这种东西别问，咱们只聊模型",
+        "不要私下加任何人的微信，谨防诈骗",
+        # everyday live-stream speech that shares words with the intent rules
+        "我家孩子很喜欢跳舞，所以买了这个舞蹈鞋",
+        "我们实体店在北京，价格和直播间一样",
+        "这个锅最大的优点是不粘，最低温度可以调到十六度",
+        "我爸以前当过兵，他很喜欢这个坦克模型",
+        "这个滚筒洗衣机很省电，傻瓜式操作",
+        "三个月的宝宝可以用这个奶瓶",
+        "价格翻倍是因为活动结束恢复原价了",
+        "跟这个版本相比，新款轻了很多",
+        "Nobody can guarantee investment returns, please be careful.",
+        "My son is ten and this bike fits him perfectly.",
+    ],
+)
+def test_everyday_and_denials_stay_clean(scanner, text):
+    assert [h for h in found(scanner, text) if h[2] in FLAGGING] == []
+
+
+def test_intent_rules_stay_out_of_the_recognizer_prompt(scanner):
+    """The prompt takes one term per blocking rule; construction rules carry patterns
+    and pairs, never terms, so adding them does not change what Whisper is primed with
+    (and the transcripts cached under the old prompt stay valid)."""
+    intent = [r for r in scanner.rules if ".intent." in r.id]
+    assert len(intent) >= 10
+    assert all(not r.terms for r in intent), [r.id for r in intent if r.terms]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # how Whisper wrote dev_zh's 二维码 and 某宝: found by sound, not by spelling
+        "想要的朋友扫一下屏幕上的二围马，加我好有私聊",
+        "大家去某保修我的电名，那边便应",
+    ],
+)
+def test_misheard_contact_words_are_still_found(scanner, text):
+    assert "off_platform" in {c for c, _r, _s in found(scanner, text)}
