@@ -76,7 +76,7 @@ def read_chat(path: Path) -> list[ChatMessage]:
                         continue
                     try:
                         row = json.loads(line)
-                    except ValueError as exc:
+                    except json.JSONDecodeError as exc:
                         raise MediaError(f"{path}:{i}: not valid JSON ({exc.msg})") from None
                     out.append(_message(row, f"{path}:{i}"))
     except UnicodeDecodeError:

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import av.audio.resampler
+import av.audio.stream
+import av.container
+import av.error
+import av.stream
 import numpy as np
 
 from clipguard.errors import MediaError
@@ -79,13 +84,13 @@ def _readable_end(container: av.container.InputContainer, stream: av.stream.Stre
             container.seek(int((duration - 3) / stream.time_base), stream=stream, backward=True)
             for pkt in container.demux(stream):
                 if pkt.pts is not None and pkt.size:
-                    last = max(last, float((pkt.pts + (pkt.duration or 0)) * stream.time_base))
+                    last = max(last, float((pkt.pts + (pkt.duration or 0)) * stream.time_base))  # pyright: ignore[reportOperatorIssue]
             if last:
                 return last
             container.seek(0, stream=stream)
         for pkt in container.demux(stream):
             if pkt.pts is not None and pkt.size:
-                last = max(last, float((pkt.pts + (pkt.duration or 0)) * stream.time_base))
+                last = max(last, float((pkt.pts + (pkt.duration or 0)) * stream.time_base))  # pyright: ignore[reportOperatorIssue]
     except av.error.FFmpegError:
         pass
     return last
@@ -109,9 +114,8 @@ def probe(path: Path, *, allow_partial: bool = False) -> MediaInfo:
             fps = float(video.average_rate or video.guessed_rate or 0)
         truncated = False
         readable = duration
-        main = audio or video
         if duration > 0:
-            readable = _readable_end(container, main)
+            readable = _readable_end(container, audio)
             if readable < duration - max(2.0, 0.05 * duration):
                 truncated = True
                 if not allow_partial:
@@ -180,7 +184,9 @@ def iter_audio(
         whole = joined.size // hop * hop
         if whole:
             frames = joined[:whole].reshape(-1, hop)
-            stats.envelope.extend(np.sqrt(np.mean(frames * frames, axis=1)).tolist())
+            envelope = stats.envelope if stats.envelope is not None else []
+            envelope.extend(np.sqrt(np.mean(frames * frames, axis=1)).tolist())
+            stats.envelope = envelope
         tail = joined[whole:]
 
     with _open(path) as container:

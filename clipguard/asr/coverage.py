@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from clipguard.models import Coverage, Gap
 
@@ -23,6 +24,8 @@ Span = tuple[float, float]
 WORD_TOLERANCE = 0.3
 # Uncovered speech shorter than this is timing slop or a breath, not a lost sentence.
 MIN_GAP_SECONDS = 1.0
+
+T = TypeVar("T")
 
 
 def union(spans: Iterable[Span], join: float = 0.0) -> list[Span]:
@@ -125,11 +128,11 @@ def _reason_for(gap: Span, reasons: dict[Span, str]) -> str:
 
 
 def fresh_words(
-    candidates: Iterable[tuple[float, float, object]],
+    candidates: Iterable[tuple[float, float, T]],
     hole: Span,
     existing: Sequence[Span],
     tolerance: float = WORD_TOLERANCE,
-) -> list[tuple[float, float, object]]:
+) -> list[tuple[float, float, T]]:
     """Re-decoded words that belong to ``hole`` and repeat nothing already heard.
 
     A re-decode runs over a little context on each side of the hole, so it hears the

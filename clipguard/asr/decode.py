@@ -114,7 +114,7 @@ class Decoder:
     def zh(self) -> bool:
         return self.language == "zh"
 
-    def batched(self, audio: np.ndarray, lay: coverage.SpeechLayout) -> Iterator[Any]:
+    def batched(self, audio: np.ndarray, lay: coverage.SpeechLayout) -> Iterable[Any]:
         """Segments of the batched pass over the laid-out speech.
 
         With timestamps the decoder writes every sentence of a chunk; without them

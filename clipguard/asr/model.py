@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from clipguard.errors import ModelError
 from clipguard.options import DEFAULT_MODEL
@@ -113,7 +114,7 @@ def resolve_model(name: str = DEFAULT_MODEL) -> ResolvedModel:
 @functools.lru_cache(maxsize=2)
 def load_model(
     name: str = DEFAULT_MODEL, device: str = "cpu", compute_type: str = "int8", cpu_threads: int = 0
-) -> object:
+) -> Any:
     """Load once per process: batch workers transcribe many files with one model."""
     from faster_whisper import WhisperModel
 

@@ -36,14 +36,16 @@ def main() -> None:
         if name == "Abort":
             typer.echo("clipguard: error: interrupted", err=True)
             sys.exit(130)
-        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+        format_message = getattr(exc, "format_message", None)
+        exit_code = getattr(exc, "exit_code", None)
+        if format_message is None or exit_code is None:
             raise
         if name == "NoArgsIsHelpError":
-            typer.echo(exc.format_message())
+            typer.echo(format_message())
             sys.exit(0)
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        message = " ".join(exc.format_message().split())
+        message = " ".join(format_message().split())
         typer.echo(f"clipguard: error: {message}{hint}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exit_code)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -46,6 +46,9 @@ from clipguard.cli.options import (
 )
 from clipguard.cli.output import batch_line
 from clipguard.progress import progress_bar
+
+if TYPE_CHECKING:
+    from clipguard.pipeline.result import RecordingResult
 
 
 @app.command()
@@ -130,6 +133,11 @@ def batch(
         run=replace(options_, clips=not no_clips), workers=workers, scheduler=scheduler
     )
     show = not (quiet or json_out)
+
+    def echo(r: RecordingResult) -> None:
+        if show:
+            typer.echo(batch_line(r), err=r.status == "failed")
+
     if watch_mode:
         report = watch(
             target,
@@ -137,7 +145,7 @@ def batch(
             bopts,
             settle=settle,
             max_idle=max_idle,
-            on_result=lambda r: show and typer.echo(batch_line(r), err=r.status == "failed"),
+            on_result=echo,
         )
     else:
         files = discover(target, out)
@@ -150,8 +158,7 @@ def batch(
                 done[0] += 1
                 if bar:
                     bar(done[0], len(files), f"{done[0]}/{len(files)} recordings")
-                if show:
-                    typer.echo(batch_line(r), err=r.status == "failed")
+                echo(r)
 
             report = run_batch(files, out, bopts, on_result=on_result)
     counts = report.summary()

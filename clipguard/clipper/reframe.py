@@ -33,7 +33,7 @@ class SubjectTrack:
 
 def _cascade() -> cv2.CascadeClassifier:
     return cv2.CascadeClassifier(
-        str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")
+        str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")  # pyright: ignore[reportAttributeAccessIssue]
     )
 
 

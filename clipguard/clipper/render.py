@@ -160,7 +160,7 @@ class NormalizeLoudness:
         peak = float(np.abs(audio).max())
         if peak > 0:
             gain_db = min(gain_db, PEAK_CEILING_DB - 20 * np.log10(peak))
-        return clip.with_volume_scaled(float(10 ** (gain_db / 20)))
+        return clip.with_volume_scaled(float(10 ** (gain_db / 20)))  # pyright: ignore[reportReturnType]
 
 
 def caption_cards(plan: ClipPlan, opts: RenderOptions) -> list[Card]:

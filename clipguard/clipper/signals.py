@@ -193,7 +193,7 @@ def dense_motion(
         grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1]).astype(np.int16)
         hist = cv2.calcHist([grey.astype(np.uint8)], [0], None, [32], [0, 256]).ravel()
         hist /= max(1.0, hist.sum())
-        if prev is not None:
+        if prev is not None and prev_hist is not None:
             dist = cv2.compareHist(
                 prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA
             )

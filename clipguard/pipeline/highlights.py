@@ -95,7 +95,7 @@ def stage_highlights(
             np.savez(
                 fh,
                 cuts=np.asarray(cuts, dtype=np.float64),
-                **{f"sig_{k}": v for k, v in signals.items()},
+                **{f"sig_{k}": v for k, v in signals.items()},  # pyright: ignore[reportArgumentType]
             )
         manifest.record(
             "signals", "ok", key=sig_key, seconds=time.perf_counter() - t0, versions=SIGNAL_VERSIONS

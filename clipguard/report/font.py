@@ -58,7 +58,7 @@ def subset_woff2(text: str) -> bytes:
 
     font = TTFont(str(font_path()), fontNumber=_sc_index(), lazy=True)
     options = subset.Options()
-    options.flavor = "woff2"
+    options.flavor = "woff2"  # pyright: ignore[reportAttributeAccessIssue]
     options.layout_features = ["kern", "palt", "locl"]
     options.hinting = False  # screens scale it anyway; hints are a third of the bytes
     options.desubroutinize = True  # compresses better under WOFF2's Brotli

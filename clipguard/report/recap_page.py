@@ -250,7 +250,7 @@ def _ctas(d: dict[str, Any]) -> str:
         return '<section id="cta"><h2>行动号召 Calls to action</h2><p class="muted">none heard</p></section>'
     top = max(max(c["chat_before"], c["chat_after"]) for c in cs) or 1
     rows = "".join(
-        f"<tr><td>{_t(c['start'])}</td><td>{e(CTA_LABELS.get(c['kind'], c['kind']))}</td><td>{e(c['text'])}</td>"
+        f"<tr><td>{_t(c['start'])}</td><td>{e(CTA_LABELS.get(c['kind']) or c['kind'])}</td><td>{e(c['text'])}</td>"
         f"<td class=num>{c['chat_before']:.0f} {hbar(c['chat_before'], top, '#adb5bd')}</td>"
         f"<td class=num>{c['chat_after']:.0f} {hbar(c['chat_after'], top, '#0ca678')}</td>"
         f"<td class=num>{c['response']:.2f}×</td></tr>"

@@ -10,6 +10,7 @@ import functools
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def model_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=2)
-def engine(threads: int = 0) -> object:
+def engine(threads: int = 0) -> Any:
     from rapidocr import RapidOCR
 
     params: dict[str, object] = {

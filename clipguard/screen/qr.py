@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -80,7 +81,7 @@ def off_platform(kind: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _formats() -> object:
+def _formats() -> Any:
     # from a string: the one spelling that zxing-cpp 2.x and 3.x both accept
     return zxingcpp.barcode_formats_from_str(FORMATS)
 

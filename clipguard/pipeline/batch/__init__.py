@@ -153,7 +153,9 @@ def _write_compare(report: BatchReport) -> None:
     logged, never the batch's failure."""
     from clipguard.pipeline.recap import COMPARE_HTML, write_compare
 
-    done = [r.out_dir for r in report.results.values() if r.status in ("ok", "review", "skipped")]
+    done = [
+        Path(r.out_dir) for r in report.results.values() if r.status in ("ok", "review", "skipped")
+    ]
     try:
         write_compare(done, report.out / COMPARE_HTML)
     except Exception as exc:  # the nights' comparison is a convenience, not a result
