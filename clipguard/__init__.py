@@ -164,19 +164,23 @@ def scan(
         source: a media file, a clipguard ``transcript.json``, or a ``Transcript``.
         rules: built-in pack names and/or rule pack files; empty: every built-in pack.
         out: output root for a file ``source``; None: a temporary folder.
-        **options: as for ``run`` (e.g. ``screen=False``, ``acoustic=False``).
+        **options: for a file ``source``, as for ``run`` (e.g. ``screen=False``,
+            ``acoustic=False``); a ``Transcript`` takes none.
 
     Returns:
         The findings, ordered by start time (``Finding.start``/``end`` in seconds).
 
     Raises:
-        TypeError, UsageError, MediaError, RulePackError: as for ``run``.
+        TypeError: options given with a ``Transcript``, or an unknown option.
+        UsageError, MediaError, RulePackError: as for ``run``.
     """
     from clipguard.compliance_rules.scanner import scanner_for
     from clipguard.models import Finding, Transcript
 
     scanner = scanner_for(tuple(str(r) for r in rules))
     if isinstance(source, Transcript):
+        if options or out is not None:
+            raise TypeError("scan() of a Transcript takes only rules (it reads no media)")
         return sorted(scanner.scan(source), key=lambda f: (f.start, f.end, f.rule_id))
     import tempfile
 
