@@ -1,7 +1,8 @@
-"""The rule packs on the independent corpus's tuning half, text only, and the intent
-constructions that carry it: a violation must be found from how it is said, not only
-from the words the packs happened to list. The held-out half is never read here; it is
-measured by ``benchmarks/rule_corpus.py`` alone."""
+"""The rule packs on the corpus's tuning material (``tune.yaml`` and ``heldout.yaml``,
+which became tuning material once consulted), text only, and the intent constructions
+that carry it: a violation must be found from how it is said, not only from the words
+the packs happened to list. The independent ``heldout2.yaml`` is never read here; it is
+measured by ``benchmarks/rule_corpus.py`` alone, counts only."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import yaml
 from clipguard.compliance_rules.scanner import Document, Scanner, scanner_for
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 
-TUNE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_corpus" / "tune.yaml"
+CORPUS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_corpus"
+TUNING = ("tune", "heldout")  # never heldout2
 FLAGGING = ("review", "block")
 
 
@@ -27,10 +29,12 @@ def found(scanner: Scanner, text: str) -> list[tuple[str, str, str]]:
     return [(f.category, f.rule_id, f.severity) for f in scanner.scan(Document.from_text(text))]
 
 
-def test_tuning_half_recall_and_precision(scanner):
-    """Measured 196/196 found and 0/196 clean flagged; the thresholds leave room for a
-    rule change to cost a few sentences without hiding a regression."""
-    sentences = yaml.safe_load(TUNE.read_text(encoding="utf-8"))["sentences"]
+@pytest.mark.parametrize("half", TUNING)
+def test_tuning_material_recall_and_precision(scanner, half):
+    """Measured 196/196 found and 0/196 clean flagged on each file; the thresholds leave
+    room for a rule change to cost a few sentences without hiding a regression."""
+    path = CORPUS / f"{half}.yaml"
+    sentences = yaml.safe_load(path.read_text(encoding="utf-8"))["sentences"]
     hits: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, found, clean, flagged
     for s in sentences:
         findings = scanner.scan(Document.from_text(s["text"]))
@@ -42,11 +46,12 @@ def test_tuning_half_recall_and_precision(scanner):
             row[2] += 1
             row[3] += any(f.severity in FLAGGING for f in findings)
     n, tp, clean, fp = (sum(r[i] for r in hits.values()) for i in range(4))
-    assert n >= 150 and clean >= 150, "the tuning half is the corpus's, not a sample"
-    assert tp / n >= 0.95, (tp, n)
-    assert tp / (tp + fp) >= 0.97, (tp, fp)
-    for category, (cn, ctp, _cc, _cfp) in hits.items():
-        assert ctp / cn >= 0.85, (category, ctp, cn)
+    assert n >= 150 and clean >= 150, "the whole file, not a sample"
+    assert tp / n >= 0.97, (tp, n)
+    assert tp / (tp + fp) >= 0.98, (tp, fp)
+    for category, (cn, ctp, _cc, cfp) in hits.items():
+        assert ctp / cn >= 0.9, (category, ctp, cn)
+        assert cfp <= 1, (category, cfp)
 
 
 @pytest.mark.parametrize(
@@ -66,6 +71,22 @@ def test_tuning_half_recall_and_precision(scanner):
         # insider claim, then an offer to tell in the next sentence: review even when
         # the secret nouns were misheard
         ("我在部队待过。这事我清楚，说给你们听", "mil.intent.insider_offer", "review"),
+        # round 2: constructions, not sentences
+        ("这款吹风机，整个品类谁也比不过它", "abs.intent.none_beats_it", "block"),
+        ("搜我名字的拼音加六六，通过了私发", "off.intent.find_me_elsewhere", "block"),
+        ("我妈就是喝这个药酒喝好的，现在能下地干活", "med.intent.cured_by_product", "review"),
+        ("一次投资，终身分红", "fin.intent.scheme", "block"),
+        ("拉朋友进来还有提成", "fin.intent.scheme", "block"),
+        ("山上那个院子就是个雷达站，镜头拉近点", "mil.intent.inside_look", "block"),
+        ("看了半天不下单，又来个白嫖的", "vul.intent.mock_viewers", "block"),
+        ("初中生们写完作业了吗？来连麦，姐姐等你", "minor.intent.kids_called_to_tip", "block"),
+        ("宝贝给叔叔们跳一段，礼物刷起来", "minor.intent.child_performs_for_gifts", "block"),
+        (
+            "Stop by my garage this weekend, cash, way cheaper than the app.",
+            "en.off.intent.meet_or_group",
+            "block",
+        ),
+        ("Your principal is completely safe with us.", "en.fin.intent.guarantee", "block"),
     ],
 )
 def test_intent_constructions(scanner, text, rule, severity):
@@ -118,6 +139,38 @@ def test_follows_spans_one_sentence_end_not_two():
         "跟这个版本相比，新款轻了很多",
         "Nobody can guarantee investment returns, please be careful.",
         "My son is ten and this bike fits him perfectly.",
+        # broad review words without their construction (round 2: context-aware)
+        "微信支付也可以，下单的时候选就行",
+        "刚才微信群里有人问这款有没有大码",
+        "二维码图案的卫衣在五号链接",
+        "电话号码不要发在公屏上，注意保护隐私",
+        "未成年人下单请家长代为购买",
+        "最低起拍一件，不用凑单",
+        "我们不说最好，只说适合",
+        "根治不了的病别信直播间，去正规医院",
+        "模型上的番号贴纸是虚构的，随便贴",
+        "转账记录不要发给任何人，官方不会让你私下付款",
+        "My son's at school today, so it's just me hosting.",
+        # words of the round-2 constructions in everyday speech
+        "搜我名字就能找到直播间，记得关注",
+        "拍下备注主播名字送小样",
+        "这款小号拍大了可以换",
+        "一次购买终身保修",
+        "新款上市以后就涨价了",
+        "这是军营同款被子，叠起来方方正正",
+        "这个技术以前其实是军用的",
+        "多了几个师傅来帮忙打包",
+        "这把水枪射程实测八米",
+        "叫你妈妈来看看这件外套",
+        "今天有白嫖的机会，关注就送",
+        "我奶奶耳朵聋了，给她买个助听器",
+        "这个礼物藏好，别让妈妈发现，给她一个惊喜",
+        "同学们，进粉丝团领优惠券",
+        "目前下单没有人超过三单",
+        "吃好的喝好的，身体才会好",
+        "I guarantee you'll love it, and returns are free.",
+        "Come by my booth at the fair next week, prices are the same as the app.",
+        "You are never too old for this style.",
     ],
 )
 def test_everyday_and_denials_stay_clean(scanner, text):

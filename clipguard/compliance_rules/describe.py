@@ -25,6 +25,7 @@ def describe(pack: RulePack, limit: int = 12) -> list[str]:
             ("terms", r.terms),
             ("patterns", r.patterns),
             ("token prefix", r.token_prefix),
+            ("only with", r.requires),
         ):
             if items:
                 more = " …" if len(items) > limit else ""

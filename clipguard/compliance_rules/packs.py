@@ -31,6 +31,7 @@ RULE_FIELDS = {
     "token_prefix",
     "exceptions",
     "negations",
+    "requires",
     "variants",
     "pinyin",
     "word_boundary",
@@ -77,6 +78,10 @@ class Rule:
     # cues that turn a hit into its denial when they come just before it in its clause
     # (不治病, 千万不要打赏, 不是部队配发) or when the hit is only named (抗癌这种话…)
     negations: tuple[str, ...] = ()
+    # regular expressions, one of which must occur in the hit's sentence for it to count:
+    # a broad word becomes a finding only in its construction (微信 with 加/联系/搜 or a
+    # handle, not 微信支付; 未成年 with 直播/打赏, not a notice to buyers)
+    requires: tuple[str, ...] = ()
     # how the ASR has written a term (萌酱血压 for 能降血压), confirmed by a reviewer:
     # matched literally, never by sound
     variants: tuple[str, ...] = ()
@@ -220,18 +225,27 @@ def _rule(ctx: _Ctx, node: yaml.Node, where: str, pack: str) -> Rule:
             f"must be one of block, review, info (got {severity!r})",
         )
     kw: dict[str, Any] = {}
-    for key in ("terms", "patterns", "token_prefix", "exceptions", "negations", "variants"):
+    for key in (
+        "terms",
+        "patterns",
+        "token_prefix",
+        "exceptions",
+        "negations",
+        "requires",
+        "variants",
+    ):
         if key in m:
             kw[key] = _strings(ctx, m[key][1], f"{where}.{key}")
-    for i, pat in enumerate(kw.get("patterns", ())):
-        try:
-            re.compile(pat)
-        except re.error as exc:
-            raise ctx.fail(
-                m["patterns"][1].value[i],
-                f"{where}.patterns[{i}]",
-                f"invalid regular expression: {exc}",
-            ) from None
+    for key in ("patterns", "requires"):
+        for i, pat in enumerate(kw.get(key, ())):
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise ctx.fail(
+                    m[key][1].value[i],
+                    f"{where}.{key}[{i}]",
+                    f"invalid regular expression: {exc}",
+                ) from None
     for key in ("near", "follows"):
         if key in m:
             kw[key] = _near(ctx, m[key][1], f"{where}.{key}")

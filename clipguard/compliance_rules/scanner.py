@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 from collections import defaultdict
 
 from clipguard.compliance_rules import acoustic
@@ -68,6 +69,10 @@ class Scanner:
                 self._except.add(allow.text, scope, False)
         self._except.build()
         self._negations = [compile_cues(r.negations) for r in self.rules]
+        self._requires = [
+            re.compile("|".join(f"(?:{p})" for p in r.requires)) if r.requires else None
+            for r in self.rules
+        ]
         self._context = acoustic.context_index([kv for p in packs for kv in p.context])
         if any(r.word_boundary for r in self.rules):
             self.context.tokenizer()
@@ -106,8 +111,25 @@ class Scanner:
                 cues = self._negations[hit.rule]
                 if cues is not None and negated(doc, hit, cues):
                     continue  # 不治病, 千万不要打赏: the rule's words in a denial
+                need = self._requires[hit.rule]
+                if need is not None and not need.search(self._sentence(doc, hit)):
+                    continue  # 微信支付, 未成年人下单请家长: the word without its construction
                 out.append(hit)
         return out
+
+    @staticmethod
+    def _sentence(doc: Document, hit: Hit) -> str:
+        """The hit's sentence: from the sentence mark before it to the one after it,
+        inside its transcript segment (a rule's ``requires`` looks only there)."""
+        s, e = doc.segment_of(hit.start)
+        text = doc.text
+        a = hit.start
+        while a > s and text[a - 1] not in SENTENCE_MARKS:
+            a -= 1
+        b = hit.end
+        while b < e and text[b] not in SENTENCE_MARKS:
+            b += 1
+        return text[a:b]
 
     def _on_boundaries(self, doc: Document, hit: Hit) -> bool:
         tokens = self.context.tokens(doc, hit.start)
