@@ -8,125 +8,23 @@ terms needs "packs/mine.yaml:214: rules[12].severity: ..." rather than "invalid"
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from clipguard.compliance_rules.pack_model import (  # noqa: F401 (the pack API)
+    PACK_FIELDS,
+    RULE_FIELDS,
+    Allow,
+    Near,
+    Rule,
+    RulePack,
+    Variant,
+)
 from clipguard.errors import RulePackError
 from clipguard.models import SEVERITIES
-
-RULE_FIELDS = {
-    "id",
-    "category",
-    "severity",
-    "description",
-    "source",
-    "terms",
-    "patterns",
-    "near",
-    "follows",
-    "token_prefix",
-    "exceptions",
-    "negations",
-    "requires",
-    "variants",
-    "pinyin",
-    "word_boundary",
-}
-PACK_FIELDS = {
-    "pack",
-    "version",
-    "description",
-    "language",
-    "source",
-    "rules",
-    "allow",
-    "variants",
-    "categories",
-    "context",
-}
-
-
-@dataclass(frozen=True)
-class Near:
-    """Two term lists whose occurrences within ``within`` characters form one match."""
-
-    a: tuple[str, ...]
-    b: tuple[str, ...]
-    within: int = 6
-    ordered: bool = True  # a must come before b (加 … 微信), not after
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    category: str
-    severity: str
-    description: str = ""
-    source: str = ""
-    terms: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    near: tuple[Near, ...] = ()
-    # a construction that may run into the next sentence: 在部队待过。这事我清楚 (b after a,
-    # at most one sentence end between them, ``within`` characters apart)
-    follows: tuple[Near, ...] = ()
-    token_prefix: tuple[str, ...] = ()
-    exceptions: tuple[str, ...] = ()
-    # cues that turn a hit into its denial when they come just before it in its clause
-    # (不治病, 千万不要打赏, 不是部队配发) or when the hit is only named (抗癌这种话…)
-    negations: tuple[str, ...] = ()
-    # regular expressions, one of which must occur in the hit's sentence for it to count:
-    # a broad word becomes a finding only in its construction (微信 with 加/联系/搜 or a
-    # handle, not 微信支付; 未成年 with 直播/打赏, not a notice to buyers)
-    requires: tuple[str, ...] = ()
-    # how the ASR has written a term (萌酱血压 for 能降血压), confirmed by a reviewer:
-    # matched literally, never by sound
-    variants: tuple[str, ...] = ()
-    # None: match by sound for terms of 3+ syllables only (2-syllable homophones are
-    # everywhere: 最优/最有, 我操/我操作); True: from 2 syllables (微信/薇信, 驻地/住地)
-    pinyin: bool | None = None
-    word_boundary: bool = False
-    pack: str = ""
-
-
-@dataclass(frozen=True)
-class Allow:
-    text: str
-    rules: tuple[str, ...] = ()  # empty: every rule
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A confirmed mishearing of the named rules' terms (a pack-level ``variants`` entry,
-    so a reviewers' pack can extend rules defined in the built-in ones)."""
-
-    text: str
-    rules: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RulePack:
-    name: str
-    version: str
-    rules: tuple[Rule, ...]
-    description: str = ""
-    path: str = ""
-    allow: tuple[Allow, ...] = field(default_factory=tuple)
-    categories: tuple[tuple[str, str], ...] = ()  # (category id, label shown to reviewers)
-    variants: tuple[Variant, ...] = ()
-    # per category, the words a sentence (or its neighbour) must carry before a
-    # sound-alike of that category's terms may become a finding (病/药/吃 for 根治):
-    # a clean 跟这个版本相比 sounds like 根治 but says nothing about health
-    context: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def header(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"pack": self.name, "version": self.version}
-        if self.categories:
-            out["categories"] = dict(self.categories)
-        return out
 
 
 class _Ctx:
@@ -376,7 +274,7 @@ def builtin_names() -> list[str]:
 
 
 def load_builtin(name: str) -> RulePack:
-    res = resources.files("clipguard.compliance_rules").joinpath("packs", f"{name}.yaml")
+    res = resources.files("clipguard.compliance_rules").joinpath("packs").joinpath(f"{name}.yaml")
     if not res.is_file():
         raise RulePackError(
             f"no built-in rule pack {name!r} (built-in: {', '.join(builtin_names())})"
