@@ -5,7 +5,9 @@ so a frame is read when its *stable* edges (Canny edges present in this sample a
 the previous one) differ in some region from those of the last frame read; a moving
 host changes edges but not stable ones. A frame whose look (a small perceptual hash)
 matches one already read reuses that reading, so a standing overlay costs one OCR
-call, and a show that cuts between the same few shots costs one per shot.
+call, and a show that cuts between the same few shots costs one per shot. A frame read
+because some regions changed carries the rows that changed (``Sample.bands``), so the
+reader can OCR full-width strips there instead of the whole frame.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ class Sample:
     image: np.ndarray  # RGB, source size
     reason: str  # first | changed | cut
     look: bytes  # perceptual hash of the frame
+    # disjoint source row ranges (y0, y1) that hold every change since the frame read
+    # before, for a "changed" sample whose changes fit in them; None: read it whole
+    bands: tuple[tuple[int, int], ...] | None = None
 
+
+BAND_MAX = 0.5  # changes spanning more of the height than this read the whole frame
+# a read is triggered by one settled region over CHANGE_SHARE, but what is read must
+# hold every region whose stable edges changed at all: a card that appeared while the
+# exit of another one triggered the read is not settled yet, and is on screen
+BAND_SHARE = 0.03
 
 LOOK = (64, 36)  # thumbnail compared cell by cell: a small sticker still shows
 SAME_LOOK = 12  # grey levels a cell may differ by in "the same frame"
@@ -64,6 +75,7 @@ def worth_reading(media: Path) -> Iterator[tuple[float, Sample | None]]:
         stable = edges & prev_edges if prev_edges is not None else edges
         cut = prev_grey is not None and float(np.abs(grey.astype(np.int16) - prev_grey).mean()) > 40
         reason = ""
+        bands: tuple[tuple[int, int], ...] | None = None
         if read_stable is None:
             reason = "first"
         elif cut:
@@ -75,9 +87,28 @@ def worth_reading(media: Path) -> Iterator[tuple[float, Sample | None]]:
             density = cv2.blur(settled.astype(np.float32), (CHANGE_BLOCK, CHANGE_BLOCK))
             if float(density.max()) > CHANGE_SHARE:
                 reason = "changed"
+                moved = cv2.blur((stable ^ read_stable).astype(np.float32), (CHANGE_BLOCK,) * 2)
+                bands = _bands(moved > BAND_SHARE, frame.height)
         prev_edges, prev_stable, prev_grey = edges, stable, grey.astype(np.int16)
         if reason:
             read_stable = stable if reason != "cut" else edges
-            yield t, Sample(t, frame.to_ndarray(format="rgb24"), reason, look_hash(grey))
+            yield t, Sample(t, frame.to_ndarray(format="rgb24"), reason, look_hash(grey), bands)
         else:
             yield t, None
+
+
+def _bands(changed: np.ndarray, height: int) -> tuple[tuple[int, int], ...] | None:
+    """The source row ranges that hold every changed block (the map is already blurred
+    by a block, so it reaches past the change) merged where they touch; None
+    when they add up to most of the frame, which is then read whole."""
+    out: list[list[int]] = []
+    for r in np.nonzero(changed.any(axis=1))[0]:
+        lo, hi = max(0, int(r) - 2), min(SMALL[1], int(r) + 3)
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    if not out or sum(hi - lo for lo, hi in out) > BAND_MAX * SMALL[1]:
+        return None
+    scale = height / SMALL[1]
+    return tuple((int(lo * scale), min(height, int(np.ceil(hi * scale)))) for lo, hi in out)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +104,44 @@ def _read_frame(image: np.ndarray, t: float) -> tuple[list[Track], bool]:
     return seen, not (text_read.failed or qr_read.failed)
 
 
+def _read_bands(
+    image: np.ndarray, t: float, bands: tuple[tuple[int, int], ...], before: list[Track]
+) -> tuple[list[Track], bool]:
+    """What the frame shows when only the rows of ``bands`` changed since the frame
+    read before (which showed ``before``): OCR and QR of full-width strips holding the
+    bands and every earlier item they touch, and the earlier items outside them. A
+    strip is a fraction of the frame, so it costs a fraction of the OCR."""
+    strips: list[list[int]] = []
+    for lo, hi in bands:
+        for _ in range(3):  # an earlier item reaching into the strip widens it
+            touch = [tr for tr in before if tr.bbox[1] < hi and tr.bbox[1] + tr.bbox[3] > lo]
+            new = (
+                min([lo, *(tr.bbox[1] for tr in touch)]),
+                max([hi, *(tr.bbox[1] + tr.bbox[3] for tr in touch)]),
+            )
+            if new == (lo, hi):
+                break
+            lo, hi = new
+        lo, hi = max(0, lo - 8), min(image.shape[0], hi + 8)
+        if strips and lo <= strips[-1][1]:
+            strips[-1][1] = max(strips[-1][1], hi)
+        else:
+            strips.append([lo, hi])
+    seen: list[Track] = [
+        Track(tr.text, tr.bbox, t, t, tr.kind, tr.score, t)
+        for tr in before
+        if all(tr.bbox[1] + tr.bbox[3] <= lo or tr.bbox[1] >= hi for lo, hi in strips)
+    ]
+    complete = True
+    for lo, hi in strips:
+        got, ok = _read_frame(np.ascontiguousarray(image[lo:hi]), t)
+        complete &= ok
+        seen += [
+            replace(tr, bbox=(tr.bbox[0], tr.bbox[1] + lo, tr.bbox[2], tr.bbox[3])) for tr in got
+        ]
+    return seen, complete
+
+
 def read_screen(media: Path) -> ScreenReading:
     """Text tracks and QR codes of one recording's frames.
 
@@ -113,6 +151,7 @@ def read_screen(media: Path) -> ScreenReading:
     reading = ScreenReading()
     cache: list[tuple[bytes, list[Track]]] = []  # look hash -> what that frame showed
     open_tracks: list[Track] = []
+    last_seen: list[Track] | None = None  # what the last frame read showed, if complete
     last_read = 0.0
     for t, sample in frames.worth_reading(Path(media)):
         reading.samples += 1
@@ -127,9 +166,15 @@ def read_screen(media: Path) -> ScreenReading:
         )
         if seen is None:
             reading.ocr_calls += 1
-            seen, complete = _read_frame(sample.image, t)
+            if sample.bands is not None and last_seen is not None:
+                seen, complete = _read_bands(sample.image, t, sample.bands, last_seen)
+            else:
+                seen, complete = _read_frame(sample.image, t)
             if complete:
                 cache.append((sample.look, seen))
+            last_seen = seen if complete else None
+        else:
+            last_seen = seen
         still: list[Track] = []
         for item in seen:
             match = next(
