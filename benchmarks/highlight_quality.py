@@ -19,6 +19,7 @@ from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions, min_clip_seconds
 from clipguard.clipper.signals import exact_cuts, scan_keyframes
 from clipguard.clipper.spans import clip_spans
+from clipguard.compliance_rules.hotwords import hotwords_for
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.evaluation import load_truth, overlaps
@@ -37,7 +38,9 @@ def quality(tmp: Path) -> list[list[object]]:
         media = FIXTURES / f"{name}.mp4"
         truth = load_truth(FIXTURES / f"{name}.truth.json")
         out = RecordingLayout(tmp / name)
-        transcript, _ = stage_transcribe(media, out, TranscribeOptions(hotwords=scanner.hotwords()))
+        transcript, _ = stage_transcribe(
+            media, out, TranscribeOptions(hotwords=hotwords_for(scanner.rules))
+        )
         findings = stage_scan(transcript, out, scanner)
         t0 = time.perf_counter()
         result = stage_highlights(

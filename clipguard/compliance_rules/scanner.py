@@ -17,7 +17,7 @@ from clipguard.compliance_rules import acoustic
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.dedupe import dedupe
 from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
-from clipguard.compliance_rules.hotwords import default_hotwords, hotwords_for
+from clipguard.compliance_rules.hotwords import default_hotwords
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
 from clipguard.compliance_rules.negation import compile_cues, negated
 from clipguard.compliance_rules.packs import Rule, RulePack
@@ -163,9 +163,6 @@ class Scanner:
             pack=rule.pack,
             description=rule.description,
         )
-
-    def hotwords(self, limit: int = 100) -> str:
-        return hotwords_for(self.rules, limit)
 
     @functools.cached_property
     def sounds(self) -> SoundIndex:
