@@ -9,11 +9,13 @@ what changed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import clipguard.faults as faults
 from clipguard.compliance_rules.acoustic import Scorer
@@ -21,7 +23,7 @@ from clipguard.compliance_rules.scanner import Scanner, scanner_for
 from clipguard.errors import ClipguardError, InternalError
 from clipguard.faults import collecting
 from clipguard.media import require_video
-from clipguard.models import Transcript
+from clipguard.models import Finding, Transcript
 from clipguard.options import HighlightOptions, RunOptions, TranscribeOptions
 from clipguard.pipeline.clipping import stage_clips
 from clipguard.pipeline.highlights import stage_highlights
@@ -38,6 +40,8 @@ from clipguard.pipeline.stages import (
 from clipguard.progress import StageProgress
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # share of the progress bar per stage (transcription dominates)
 _SPAN = {
@@ -85,6 +89,37 @@ def _stage(name: str) -> Iterator[None]:
         raise InternalError(name, exc) from exc
 
 
+def _one_recording(fn: Callable[P, R]) -> Callable[P, R]:
+    """Collect the warnings of everything one recording's call runs (``clipguard.faults``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collecting():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _screen_and_scan(
+    media: Path,
+    transcript: Transcript,
+    layout: RecordingLayout,
+    scanner: Scanner,
+    options: RunOptions,
+    stages: _Stages,
+) -> list[Finding]:
+    """Read the screen (when the media with its video is at hand), then scan the
+    transcript and the screen's text, verifying sound-alikes against the audio."""
+    screen = []
+    if options.screen and media.exists() and transcript.media.has_video:
+        stages("screen")
+        with _stage("screen"):
+            screen = stage_screen(media, transcript, layout, scanner)
+    stages("scan")
+    with _stage("scan"):
+        return stage_scan(transcript, layout, scanner, screen, _scorer(media, transcript, options))
+
+
 def _add_warnings(result: RecordingResult, layout: RecordingLayout) -> None:
     if layout.manifest.exists():
         result.warnings = Manifest.load(layout.manifest).warnings()
@@ -105,6 +140,7 @@ class _Stages:
         return lambda done, total: report(lo + (hi - lo) * (done / max(total, 1e-9)), 1.0, stage)
 
 
+@_one_recording
 def transcribe_recording(
     media: Path, out_root: Path, options: TranscribeOptions, progress: StageProgress | None = None
 ) -> RecordingResult:
@@ -112,7 +148,7 @@ def transcribe_recording(
     layout = RecordingLayout.of(out_root, media)
     result = RecordingResult(str(media), str(layout.root))
     t0 = time.perf_counter()
-    with collecting(), _stage("transcribe"):
+    with _stage("transcribe"):
         transcript, cached = stage_transcribe(
             Path(media), layout, options, _Stages(progress)("transcribe")
         )
@@ -122,6 +158,7 @@ def transcribe_recording(
     return result
 
 
+@_one_recording
 def scan_recording(
     source: Path,
     out_root: Path,
@@ -131,18 +168,6 @@ def scan_recording(
     progress: StageProgress | None = None,
 ) -> RecordingResult:
     """``clipguard scan``: a media file (transcribed first) or a transcript.json."""
-    with collecting():
-        return _scan_recording(source, out_root, options, scanner=scanner, progress=progress)
-
-
-def _scan_recording(
-    source: Path,
-    out_root: Path,
-    options: RunOptions,
-    *,
-    scanner: Scanner | None = None,
-    progress: StageProgress | None = None,
-) -> RecordingResult:
     t0 = time.perf_counter()
     stages = _Stages(progress)
     scanner = scanner or scanner_for(tuple(options.rules))
@@ -158,15 +183,8 @@ def _scan_recording(
             )
     result = RecordingResult(str(source), str(layout.root))
     result.add_transcript(transcript, cached)
-    screen = []
-    if options.screen and Path(transcript.media.path).exists() and transcript.media.has_video:
-        stages("screen")
-        with _stage("screen"):
-            screen = stage_screen(Path(transcript.media.path), transcript, layout, scanner)
-    stages("scan")
-    score = _scorer(Path(transcript.media.path), transcript, options)
-    with _stage("scan"):
-        result.add_findings(stage_scan(transcript, layout, scanner, screen, score))
+    media = Path(transcript.media.path)
+    result.add_findings(_screen_and_scan(media, transcript, layout, scanner, options, stages))
     stages("report")
     with _stage("report"):
         stage_report(layout, transcript, options.link_media)
@@ -175,6 +193,7 @@ def _scan_recording(
     return result
 
 
+@_one_recording
 def process_recording(
     media: Path,
     out_root: Path,
@@ -186,18 +205,6 @@ def process_recording(
     """``clipguard run`` / ``clip`` and every batch worker. Raises ``ClipguardError``
     on bad input, ``InternalError`` (naming the stage) on a bug; a failed optional
     refinement is a warning in the result and the manifest, never an exception."""
-    with collecting():
-        return _process_recording(media, out_root, options, scanner=scanner, progress=progress)
-
-
-def _process_recording(
-    media: Path,
-    out_root: Path,
-    options: RunOptions,
-    *,
-    scanner: Scanner | None = None,
-    progress: StageProgress | None = None,
-) -> RecordingResult:
     media = Path(media)
     layout = RecordingLayout.of(out_root, media)
     result = RecordingResult(str(media), str(layout.root))
@@ -210,16 +217,7 @@ def _process_recording(
         )
     Manifest.load(layout.manifest).set(options=options.to_dict())
     result.add_transcript(transcript, cached)
-    screen = []
-    if options.screen and transcript.media.has_video:
-        stages("screen")
-        with _stage("screen"):
-            screen = stage_screen(media, transcript, layout, scanner)
-    stages("scan")
-    with _stage("scan"):
-        findings = stage_scan(
-            transcript, layout, scanner, screen, _scorer(media, transcript, options)
-        )
+    findings = _screen_and_scan(media, transcript, layout, scanner, options, stages)
     result.add_findings(findings)
     if options.clips and options.require_video:
         require_video(transcript.media)
