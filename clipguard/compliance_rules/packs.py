@@ -23,7 +23,7 @@ from clipguard.compliance_rules.pack_model import (  # noqa: F401 (the pack API)
     RulePack,
     Variant,
 )
-from clipguard.errors import RulePackError
+from clipguard.errors import ClipguardError, RulePackError
 from clipguard.models import SEVERITIES
 
 
@@ -193,16 +193,21 @@ def _entries(
     return out
 
 
-def parse_pack(text: str, path: str) -> RulePack:
-    ctx = _Ctx(path)
+def compose_yaml(
+    text: str, path: str, error: type[ClipguardError] = RulePackError
+) -> yaml.Node | None:
+    """The YAML node tree (nodes keep line numbers), or ``error`` naming the line."""
     try:
-        root = yaml.compose(text)
+        return yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise RulePackError(
-            f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
-        ) from None
+        raise error(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def parse_pack(text: str, path: str) -> RulePack:
+    ctx = _Ctx(path)
+    root = compose_yaml(text, path)
     if root is None:
         raise RulePackError(f"{path}:1: empty rule pack")
     m = _mapping(ctx, root, "")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from clipguard.compliance_rules.packs import Rule, RulePack
+from clipguard.compliance_rules.packs import Rule, RulePack, compose_yaml
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.errors import UsageError
 from clipguard.models import Segment
@@ -91,14 +91,7 @@ def load_products(path: Path) -> tuple[Product, ...]:
                 raise UsageError(f"{path}:{reader.line_num}: more cells than header columns")
             out.append(_product(row, f"{path}:{reader.line_num}"))
     else:
-        try:
-            root = yaml.compose(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else 1
-            raise UsageError(
-                f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
-            ) from None
+        root = compose_yaml(text, str(path), UsageError)
         if not isinstance(root, yaml.SequenceNode):
             line = root.start_mark.line + 1 if root is not None else 1
             raise UsageError(f"{path}:{line}: a product file is a list of products")
