@@ -4,11 +4,11 @@ flag, on the tuning material (tune, heldout) and the independent heldout2.
 
 The corpus (``benchmarks/data/rule_corpus/{tune,heldout,heldout2}.yaml``, ``sentences:
 [{text, category, violation, lang, note}]``) was written from the law and platform texts
-by people who never saw the packs. ``tune`` and ``heldout`` are tuning material (the
-first held-out half became tuning material once it had been consulted in aggregate
-three times: "tuning 2"); ``heldout2``, written later by someone who never saw the
-packs, is the independent measurement, so this script never prints one of its
-sentences, only counts.
+by people who never saw the packs. ``tune``, ``heldout`` and ``heldout2`` are tuning
+material (each held-out file became tuning material once it had been reported);
+``heldout3a`` and ``heldout3b``, written later by two more people who never saw the
+packs or the other files, are the independent measurement, so this script never
+prints one of their sentences, only counts.
 
 A violating sentence is found when a finding of its category exists (any severity);
 a clean sentence is flagged when any ``review`` or ``block`` finding exists.
@@ -37,12 +37,20 @@ from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.models import Finding
 
 CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
-# tune and heldout are both tuning material now (heldout was consulted in aggregate
-# three times, then tuned on: "tuning 2"); heldout2 was written later by someone who
-# never saw the packs and is the independent measurement: counts only, never sentences
-HALVES = ("tune", "heldout", "heldout2")
-TUNING = ("tune", "heldout")
-LABELS = {"tune": "tune", "heldout": "heldout (tuning 2)", "heldout2": "heldout2 (independent)"}
+# tune, heldout and heldout2 are tuning material now (each held-out file was the
+# independent measurement until it had been reported; then its misses were tuned on);
+# heldout3a/heldout3b were written later by two more people who never saw the packs or
+# the other files, and are the independent measurement: counts only, never sentences
+HALVES = ("tune", "heldout", "heldout2", "heldout3a", "heldout3b")
+TUNING = ("tune", "heldout", "heldout2")
+INDEPENDENT = ("heldout3a", "heldout3b")
+LABELS = {
+    "tune": "tune",
+    "heldout": "heldout (tuning 2)",
+    "heldout2": "heldout2 (tuning 3)",
+    "heldout3a": "heldout3a (independent)",
+    "heldout3b": "heldout3b (independent)",
+}
 CATEGORIES = (
     "absolute_claims",
     "off_platform",
@@ -341,7 +349,7 @@ def main() -> None:
                 )
             )
             print()
-        if args.misses and half in TUNING:  # never for the independent heldout2
+        if args.misses and half in TUNING:  # never for the independent files
             for o in outcomes:
                 s = o.sentence
                 if s.violation and not o.hit:
@@ -349,9 +357,10 @@ def main() -> None:
                 elif not s.violation and o.hit:
                     print(f"  FLAG  {s.category:18} {s.text}  <- {', '.join(o.rules)}")
             print()
-    if args.learned and {"tune", "heldout2"} <= set(present):
-        train = data["tune"] + data.get("heldout", [])
-        print(learned(scanner, train, data["heldout2"]))
+    held = [s for h in INDEPENDENT for s in data.get(h, [])]
+    if args.learned and "tune" in data and held:
+        train = [s for h in TUNING for s in data.get(h, [])]
+        print(learned(scanner, train, held))
 
 
 if __name__ == "__main__":
