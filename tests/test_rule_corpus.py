@@ -1,9 +1,8 @@
-"""The rule packs on the corpus's tuning material (``tune.yaml``, ``heldout.yaml`` and
-``heldout2.yaml``, each of which became tuning material once it had been reported, and
-``tune4.yaml``), text
-only, and the intent constructions that carry it: a violation must be found from how it
-is said, not only from the words the packs happened to list. The independent
-``heldout3a.yaml`` and ``heldout3b.yaml`` are never read here; they are measured by
+"""The rule packs on the corpus's tuning material, text only (``tune``, ``heldout`` and
+``heldout2``, each of which became tuning material once it had been reported, and
+``tune4``), and the intent constructions that carry it: a violation must be found from
+how it is said, not only from the words the packs happened to list. The independent
+``heldout3a`` and ``heldout3b`` are never read here; they are measured by
 ``benchmarks/rule_corpus.py`` alone, counts only."""
 
 from __future__ import annotations
