@@ -3,6 +3,7 @@ shots, Chinese captions in the SC face, an edit loop, and an NLE timeline."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -13,7 +14,13 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from clipguard.asr.transcribe import TranscribeOptions
-from clipguard.clipper.captext import Glossary, cards, chinese_punctuation, parse_srt
+from clipguard.clipper.captext import (
+    UNCERTAIN_BELOW,
+    Glossary,
+    cards,
+    chinese_punctuation,
+    parse_srt,
+)
 from clipguard.clipper.captions import default_font, load_font
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.clipper.timeline import source_ranges
@@ -159,6 +166,54 @@ def test_glossary_fixes_captions_by_sound():
     assert chinese_punctuation("price: 5.5 dollars") == "price: 5.5 dollars"
 
 
+def _marked_chars(body: str) -> list[tuple[str, bool]]:
+    """An .srt card body read without clipguard: each shown character, and whether it
+    sits between an opening ``{\\?P}`` and a closing ``{\\?}``."""
+    out, inside = [], False
+    for piece in re.split(r"(\{\\\?[0-9.]*\})", body):
+        if re.fullmatch(r"\{\\\?[0-9.]*\}", piece):
+            inside = piece != "{\\?}"
+        else:
+            out += [(ch, inside) for ch in piece]
+    return out
+
+
+def test_clip_srt_marks_exactly_the_words_below_the_threshold(shop_run):
+    _, layout, _, clips = shop_run
+    transcript = Transcript.from_dict(read_json(layout.transcript))
+    n_marks = 0
+    for c in clips:
+        path = layout.clips_dir / c["srt"]
+        srt = path.read_text(encoding="utf-8")
+        # the hash the edit loop compares is of the file as written, marks and all
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == c["srt_sha256"]
+        heard = [
+            (ch, w.probability)
+            for s in transcript.segments
+            if s.words and s.end > c["start"] and s.start < c["end"]
+            for w in s.words
+            for ch in w.word
+            if ch.isalnum()
+        ]
+        pos = 0
+        for block in re.split(r"\n\s*\n", srt.strip()):
+            for ch, inside in _marked_chars("\n".join(block.splitlines()[2:])):
+                if not ch.isalnum():
+                    continue
+                while heard[pos][0] != ch:  # the clip's captions are its words in order
+                    pos += 1
+                assert inside == (heard[pos][1] < UNCERTAIN_BELOW), (ch, heard[pos], block)
+                pos += 1
+        marks = re.findall(r"\{\\\?([0-9.]+)\}(.*?)\{\\\?\}", srt)
+        assert all(float(p) < UNCERTAIN_BELOW for p, _ in marks)
+        assert [w for u in c["uncertain"] for w in u["words"]] == [w for _, w in marks]
+        for u in c["uncertain"]:
+            assert c["start"] <= u["start"] < c["end"]
+            assert [u["caption"][a:b] for a, b in u["spans"]] == u["words"]
+        n_marks += len(marks)
+    assert n_marks, "the base model is unsure of some words of shop_zh"
+
+
 def _caption_band(path, t):
     with av.open(str(path)) as c:
         for f in c.decode(video=0):
@@ -174,8 +229,10 @@ def test_edited_srt_rerenders_that_clip_only(shop_run, out_root):
     before = _caption_band(layout.clip(1), 1.0)
     others = {i: layout.clip(i).stat().st_mtime_ns for i in range(2, len(clips) + 1)}
     edited = parse_srt(target.read_text(encoding="utf-8"))
+    # the editor fixed the words and left one mark in place
     lines = [
-        f"{i}\n00:00:00,000 --> 00:00:{int(edited[-1].end) + 1:02d},000\n明晚8点 不见不散\n"
+        f"{i}\n00:00:00,000 --> 00:00:{int(edited[-1].end) + 1:02d},000\n"
+        "明晚8点 {\\?0.30}不见{\\?}不散\n"
         for i in (1,)
     ]
     target.write_text("\n".join(lines), encoding="utf-8")
@@ -186,7 +243,10 @@ def test_edited_srt_rerenders_that_clip_only(shop_run, out_root):
     assert manifest["stages"]["transcribe"]["cached"] and manifest["stages"]["scan"]["cached"]
     index = read_json(layout.clips_index)["clips"]
     assert index[0]["captions"] == "edited"
-    assert "明晚8点 不见不散" in target.read_text(encoding="utf-8")
+    (card,) = parse_srt(target.read_text(encoding="utf-8"))
+    assert card.text == "明晚8点 不见不散", "the marks are not part of the caption"
+    assert "{\\?0.30}不见{\\?}" in target.read_text(encoding="utf-8"), "the left mark stays"
+    assert index[0]["uncertain"][0]["words"] == ["不见"]
     after = _caption_band(layout.clip(1), 1.0)
     assert np.abs(after - before).mean() > 1.0, "the burned-in caption changed"
     assert all(layout.clip(i).stat().st_mtime_ns == m for i, m in others.items())

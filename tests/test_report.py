@@ -103,6 +103,49 @@ def test_report_filters_and_exports_decisions(report, page, tmp_path):
     assert all("rule_id" in d and "start" in d for d in data["decisions"])
 
 
+def test_report_clip_section_highlights_caption_words_to_check(
+    transcripts, fixtures, page, tmp_path
+):
+    """Real cards of shop_zh's first sentences, plus a hostile caption: the page shows
+    the unsure words highlighted in their caption, and markup as text."""
+    from clipguard.clipper.captext import cards
+    from clipguard.clipper.render import uncertain_words
+    from clipguard.models import Clip, ClipPlan
+    from clipguard.report import write_report
+
+    transcript = transcripts["shop_zh"]
+    segs = [s for s in transcript.segments if s.words][:4]
+    media = fixtures / "shop_zh.mp4"
+    plan = ClipPlan(1, media, segs[0].start, segs[-1].end, 0.9, 1080, 1920, tuple(segs))
+    lines = cards(plan.captions, aspect="9:16", offset=plan.start, duration=plan.duration)
+    real = uncertain_words(plan, lines)
+    assert real, "the base model is unsure of some words of shop_zh's first sentences"
+    hostile = '<img src=x onerror="window.__pwned=1">'
+    caption = "看" + hostile + "吧"
+    evil = {"start": plan.start + 1, "end": plan.start + 2, "caption": caption}
+    evil |= {"words": [hostile], "spans": [[1, 1 + len(hostile)]], "probability": [0.2]}
+    clip = Clip("clips/clip_01.mp4", plan.start, plan.end, 0.9, 1080, 1920)
+    clip = Clip.from_dict({**clip.to_dict(), "uncertain": [*real, evil]})
+    path = write_report(
+        tmp_path / "report.html",
+        transcript=transcript.to_dict(),
+        findings={"rules": [], "findings": []},
+        clips={"clips": [clip.to_dict()]},
+    )
+    page.goto(path.as_uri())
+    assert page.locator("#checks").is_visible()
+    marks = page.locator("#checks mark.unsure")
+    assert marks.all_inner_texts() == [w for u in real for w in u["words"]] + [hostile]
+    assert page.locator("#checks .check").count() == len(real) + 1
+    first = real[0]["caption"].replace("\n", " ")
+    assert first in page.locator("#checks .check").first.inner_text()
+    background = "getComputedStyle(document.querySelector('#checks mark.unsure')).backgroundColor"
+    assert page.evaluate(background) not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert caption in page.locator("#checks .check").last.inner_text()
+    assert page.locator("#checks img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
 FONTCONFIG = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>

@@ -15,6 +15,7 @@ import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -22,7 +23,7 @@ import pyloudnorm
 from moviepy import VideoFileClip
 from PIL import Image
 
-from clipguard.clipper.captext import LINE_CHARS, Card, Glossary, cards
+from clipguard.clipper.captext import LINE_CHARS, Card, Glossary, cards, marked_text
 from clipguard.clipper.captions import Overlay, load_font, text_image, to_overlay
 from clipguard.clipper.reframe import SubjectTrack, subject_track
 from clipguard.errors import MediaError, UsageError
@@ -271,7 +272,8 @@ def render_clip(plan: ClipPlan, mp4: Path, opts: RenderOptions) -> Clip:
                 Image.fromarray(cover).save(tmp_jpg, format="JPEG", quality=88)
     finally:
         source.close()
-    write_text(srt, srt_text([Segment(c.start, c.end, c.text) for c in lines]))
+    # the .srt marks the words to check; players hide the marks, parse_srt drops them
+    write_text(srt, srt_text([Segment(c.start, c.end, marked_text(c)) for c in lines]))
     return Clip(
         path=str(mp4.relative_to(out_dir.parent)) if out_dir.parent in mp4.parents else str(mp4),
         start=plan.start,
@@ -285,4 +287,23 @@ def render_clip(plan: ClipPlan, mp4: Path, opts: RenderOptions) -> Clip:
         if reframe.mode(*source.size) == "crop"
         else "fit",
         reasons=dict(plan.reasons),
+        uncertain=uncertain_words(plan, lines),
     )
+
+
+def uncertain_words(plan: ClipPlan, lines: list[Card]) -> list[dict[str, Any]]:
+    """The caption words an editor should check, for ``clips.json`` and the report:
+    per card with uncertain words, its time in the recording (when the card shows),
+    its text, the words and their offsets in it, and their lowest probabilities."""
+    return [
+        {
+            "start": round(plan.start + c.start, 3),
+            "end": round(plan.start + c.end, 3),
+            "caption": c.text,
+            "words": [c.text[a:b] for a, b in c.uncertain],
+            "spans": [[a, b] for a, b in c.uncertain],
+            "probability": [round(p, 4) for p in c.probability],
+        }
+        for c in lines
+        if c.uncertain
+    ]

@@ -99,6 +99,9 @@ class Clip:
     key: str = ""  # what this clip was rendered from (span, captions, options)
     srt_sha256: str = ""  # of the .srt as written: a different file was edited by hand
     captions: str = "transcript"  # transcript | edited (an editor's .srt)
+    # caption words the model was unsure of, per card: {start, end (recording time),
+    # caption, words, spans (offsets into caption), probability}; the editor checks them
+    uncertain: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def duration(self) -> float:
