@@ -41,14 +41,15 @@ CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
 # independent measurement until it had been reported; then its misses were tuned on);
 # heldout3a/heldout3b were written later by two more people who never saw the packs or
 # the other files, and are the independent measurement: counts only, never sentences
-HALVES = ("tune", "heldout", "heldout2", "tune4", "heldout3a", "heldout3b")
-TUNING = ("tune", "heldout", "heldout2", "tune4")
+HALVES = ("tune", "heldout", "heldout2", "tune4", "tune5", "heldout3a", "heldout3b")
+TUNING = ("tune", "heldout", "heldout2", "tune4", "tune5")
 INDEPENDENT = ("heldout3a", "heldout3b")
 LABELS = {
     "tune": "tune",
     "heldout": "heldout (tuning 2)",
     "heldout2": "heldout2 (tuning 3)",
     "tune4": "tune4 (tuning 4)",
+    "tune5": "tune5 (tuning 5)",
     "heldout3a": "heldout3a (independent)",
     "heldout3b": "heldout3b (independent)",
 }
