@@ -20,6 +20,8 @@ from clipguard.errors import UsageError
 DEFAULT_MODEL = "base"  # the bundled Whisper base model
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080), "4:5": (1080, 1350)}
 LINK_MODES = ("absolute", "copy", "hardlink")
+# editing-software timelines of the clips (writers: clipguard.clipper.timeline.WRITERS)
+TIMELINES = ("otio", "fcp7", "jianying")
 # highlight signals and their default weights (clipper.signals computes them)
 DEFAULT_WEIGHTS = {"loudness": 1.0, "speech_rate": 0.5, "hype": 1.5, "motion": 1.0, "chat": 1.0}
 
@@ -31,6 +33,12 @@ def output_size(aspect: str) -> tuple[int, int]:
             f"aspect must be one of {', '.join(ASPECTS)} (got {aspect!r})", params=("aspect",)
         )
     return ASPECTS[aspect]
+
+
+def timeline_formats(value: str) -> tuple[str, ...]:
+    """``"otio, jianying"`` -> ``("otio", "jianying")``; ``""`` or ``"none"``: no timeline."""
+    parts = tuple(p.strip().lower() for p in value.split(",") if p.strip())
+    return () if parts == ("none",) else parts
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,8 @@ class RunOptions:
     chat: str | None = None  # None: look for <stem>.chat.jsonl / .chat.csv beside the media
     clips: bool = True
     require_video: bool = False  # `clip`: an audio-only input is an error, not a no-op
-    link_media: str = "absolute"  # the report's video: absolute | copy | hardlink
+    link_media: str = "absolute"  # the report's and 剪映 draft's media: absolute | copy | hardlink
+    timeline: tuple[str, ...] = TIMELINES  # clip timelines to write: otio, fcp7, jianying
     screen: bool = True  # read on-screen text and QR codes (inputs with video)
     acoustic: bool = True  # verify sound-alike rule terms against the audio
 
@@ -143,6 +152,16 @@ class RunOptions:
                 f"link_media must be one of {', '.join(LINK_MODES)} (got {self.link_media!r})",
                 params=("link_media",),
             )
+        if isinstance(self.timeline, str):  # "otio,jianying" from Python, like the flag
+            object.__setattr__(self, "timeline", timeline_formats(self.timeline))
+        unknown = [t for t in self.timeline if t not in TIMELINES]
+        if unknown:
+            raise UsageError(
+                f"timeline must be a comma-separated list of {', '.join(TIMELINES)} "
+                f"(got {', '.join(map(repr, unknown))})",
+                params=("timeline",),
+            )
+        object.__setattr__(self, "timeline", tuple(dict.fromkeys(self.timeline)))
         if self.chat is not None and not Path(self.chat).exists():
             raise UsageError(f"{self.chat}: no such chat log", params=("chat",))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -57,6 +58,40 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(dest: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``dest``; on success put it in place of ``dest``.
+
+    A folder cannot be renamed over a full one, so the swap is two renames in one
+    folder (the old one aside, the new one in) and the old one is removed only once
+    the new one is there; a failure removes the temporary folder. Leftovers of an
+    earlier interrupted swap (``.<name>.*.part`` / ``.old``) are removed first."""
+    dest = Path(dest)
+    ensure_dir(dest.parent)
+    for pattern in (f".{dest.name}.*.part", f".{dest.name}.*.old"):
+        for debris in dest.parent.glob(pattern):
+            shutil.rmtree(debris, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it 0700
+        yield tmp
+        old = dest.with_name(f".{dest.name}.{os.urandom(4).hex()}.old")
+        had = dest.exists()
+        if had:
+            os.rename(dest, old)
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if had:
+                os.rename(old, dest)
+            raise
+        if had:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 

@@ -119,14 +119,16 @@ def test_every_refinement_failing_still_gives_clips_and_report(
         ("signals", "keyframe scan (shot detection)"),
         ("clips", "frame-exact shot detection at a clip edge"),
         ("clips", "cover frame"),
-        ("clips", "timeline export (OTIO, FCP 7 XML)"),
+        ("clips", "timeline export (OTIO)"),
+        ("clips", "timeline export (FCP 7 XML)"),
+        ("clips", "timeline export (剪映 draft)"),
     }
     # (shop_zh is 640x360: its vertical clip is fitted, not cropped, so no subject is
     # tracked; reframing's failure is checked on a 1080p source below)
     warned = _warned(result.warnings)
     assert expected <= warned, warned
     layout = RecordingLayout.of(tmp_path, media)
-    assert not layout.timeline_otio.exists()
+    assert not layout.timeline_otio.exists() and not layout.jianying_draft.exists()
     clips = read_json(layout.clips_index)["clips"]
     assert clips[0]["cover"] == "" and (layout.root / clips[0]["path"]).stat().st_size > 10_000
     manifest = read_json(layout.manifest)

@@ -12,6 +12,7 @@ import typer
 from clipguard.cli.app import app, emit, guarded
 from clipguard.cli.options import (
     DEFAULT_OUT,
+    DEFAULT_TIMELINE,
     HIGHLIGHT,
     RENDER,
     RUN,
@@ -38,6 +39,7 @@ from clipguard.cli.options import (
     PromoText,
     Quiet,
     Rules,
+    Timeline,
     Weights,
     highlight_options,
     render_options,
@@ -88,6 +90,7 @@ def batch(
     glossary: Glossary = None,
     rules: Rules = None,
     link_media: LinkMedia = RUN.link_media,
+    timeline: Timeline = DEFAULT_TIMELINE,
     no_screen: NoScreen = False,
     no_acoustic: NoAcoustic = False,
     model: Model = TRANSCRIBE.model,
@@ -116,6 +119,7 @@ def batch(
         ),
         rules=rules,
         link_media=link_media,
+        timeline=timeline,
         no_screen=no_screen,
         no_acoustic=no_acoustic,
         highlight=highlight_options(

@@ -12,6 +12,7 @@ import typer
 from clipguard.cli.app import app, emit, guarded
 from clipguard.cli.options import (
     DEFAULT_OUT,
+    DEFAULT_TIMELINE,
     HIGHLIGHT,
     RENDER,
     RUN,
@@ -40,6 +41,7 @@ from clipguard.cli.options import (
     PromoText,
     Quiet,
     Rules,
+    Timeline,
     Weights,
     highlight_options,
     render_options,
@@ -204,6 +206,7 @@ def clip(
     chat: Chat = None,
     rules: Rules = None,
     link_media: LinkMedia = RUN.link_media,
+    timeline: Timeline = DEFAULT_TIMELINE,
     no_screen: NoScreen = False,
     no_acoustic: NoAcoustic = False,
     model: Model = TRANSCRIBE.model,
@@ -229,6 +232,7 @@ def clip(
         ),
         rules=rules,
         link_media=link_media,
+        timeline=timeline,
         no_screen=no_screen,
         no_acoustic=no_acoustic,
         highlight=highlight_options(
@@ -265,6 +269,7 @@ def run(
     chat: Chat = None,
     rules: Rules = None,
     link_media: LinkMedia = RUN.link_media,
+    timeline: Timeline = DEFAULT_TIMELINE,
     no_screen: NoScreen = False,
     no_acoustic: NoAcoustic = False,
     model: Model = TRANSCRIBE.model,
@@ -293,6 +298,7 @@ def run(
         ),
         rules=rules,
         link_media=link_media,
+        timeline=timeline,
         no_screen=no_screen,
         no_acoustic=no_acoustic,
         highlight=highlight_options(

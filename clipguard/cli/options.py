@@ -20,6 +20,7 @@ from clipguard.options import (
     RunOptions,
     TranscribeOptions,
     defaults,
+    timeline_formats,
 )
 
 # the defaults, read from the dataclasses' fields (the CLI's own options keep theirs here)
@@ -28,6 +29,7 @@ HIGHLIGHT = defaults(HighlightOptions)
 RENDER = defaults(RenderOptions)
 RUN = defaults(RunOptions)
 DEFAULT_OUT = Path("clipguard-out")
+DEFAULT_TIMELINE = ",".join(RUN.timeline)  # the flag's form of RunOptions.timeline
 
 # output
 Out = Annotated[
@@ -68,7 +70,8 @@ LinkMedia = Annotated[
     str,
     typer.Option(
         "--link-media",
-        help="The report's video: absolute (path), copy or hardlink (beside the report).",
+        help="The report's and the 剪映 draft's video: absolute (path), copy or hardlink "
+        "(beside the report, inside the draft).",
     ),
 ]
 NoScreen = Annotated[
@@ -118,6 +121,14 @@ Glossary = Annotated[
         "--glossary",
         help="Terms, one per line (product names, the host's name, 上链接): bias "
         "recognition and fix caption spelling by sound. Captions only.",
+    ),
+]
+Timeline = Annotated[
+    str,
+    typer.Option(
+        "--timeline",
+        help="Editing timelines of the clips, comma-separated: otio, fcp7 (Premiere/Resolve "
+        "XML), jianying (剪映 draft folder); none for no timeline.",
     ),
 ]
 Chat = Annotated[
@@ -210,6 +221,7 @@ def run_options(
     render: RenderOptions | None = None,
     chat: Path | None = None,
     require_video: bool = False,
+    timeline: str = DEFAULT_TIMELINE,
 ) -> RunOptions:
     """``RunOptions`` from a command's values; clips are cut when ``highlight`` is given."""
     return RunOptions(
@@ -219,6 +231,7 @@ def run_options(
         render=render or RenderOptions(),
         chat=str(chat) if chat else None,
         link_media=link_media,
+        timeline=timeline_formats(timeline),
         screen=not no_screen,
         acoustic=not no_acoustic,
         clips=highlight is not None,

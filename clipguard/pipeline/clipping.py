@@ -1,5 +1,5 @@
 """The clip stage: spans on whole shots, one render per clip, an editor's loop, and
-the editing-software timeline.
+the editing-software timelines (OTIO, FCP 7 XML, 剪映 draft: ``RunOptions.timeline``).
 
 Each clip has its own key (source, span, caption text, render options), so a re-run
 re-renders only the clips whose inputs changed. An editor who fixes a caption in
@@ -10,10 +10,13 @@ so its text becomes the clip's captions (and part of its key).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,18 +27,21 @@ from clipguard.clipper.highlights import (
     gated_findings,
     min_clip_seconds,
 )
-from clipguard.clipper.render import RenderOptions, render_clip
+from clipguard.clipper.render import RenderOptions, caption_cards, render_clip
 from clipguard.clipper.signals import GRID, exact_cuts
 from clipguard.clipper.spans import clip_spans
 from clipguard.faults import refinement
 from clipguard.keys import code_version, sha256_file, stage_key
 from clipguard.media import require_video
 from clipguard.models import SCHEMA_VERSION, Clip, ClipPlan, Finding, Transcript
-from clipguard.options import output_size
+from clipguard.options import TIMELINES, output_size
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.progress import ProgressFn
 from clipguard.writers import ensure_dir, read_json, write_json
+
+if TYPE_CHECKING:
+    from clipguard.clipper.timeline import ClipTimeline
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,8 @@ RENDER_CODE = (
     "clipguard.clipper.captext",
     "clipguard.clipper.reframe",
 )
+# the code that writes the timelines, hashed into the stage's key
+TIMELINE_CODE = ("clipguard.clipper.timeline", "clipguard.clipper.jianying")
 
 
 def _sha(path: Path) -> str:
@@ -107,8 +115,12 @@ def stage_clips(
     options: RenderOptions,
     *,
     progress: ProgressFn | None = None,
+    timelines: Sequence[str] = TIMELINES,
+    link_media: str = "absolute",
 ) -> list[Clip]:
-    """Render the top gated highlights, each only when its own inputs changed."""
+    """Render the top gated highlights, each only when its own inputs changed, and
+    write the chosen ``timelines`` of them (``link_media``: how a 剪映 draft holds the
+    recording). A changed choice of timelines re-exports them without re-rendering."""
     layout.create()
     manifest = Manifest.load(layout.manifest)
     segments = [s for s in transcript.segments if s.words]
@@ -162,10 +174,14 @@ def stage_clips(
             height,
         )
         plans.append((plan, h, key))
+    exports = (code_version(*TIMELINE_CODE), list(timelines), link_media)
     stage = stage_key(
-        [k for _, _, k in plans], [_sha(layout.clip(i, ".srt")) for i in range(1, len(plans) + 1)]
+        [k for _, _, k in plans],
+        [_sha(layout.clip(i, ".srt")) for i in range(1, len(plans) + 1)],
+        *exports,
     )
     expected = [layout.clip(i) for i in range(1, len(plans) + 1)]
+    expected += [layout.timeline(f) for f in timelines]
     cached = manifest.reuse(
         "clips", stage, [layout.clips_index, *expected], lambda: _previous(layout)
     )
@@ -201,10 +217,16 @@ def stage_clips(
     for stale in old[len(clips) :]:  # our own earlier clips beyond the new count
         for suffix in (".mp4", ".srt", ".jpg"):
             layout.clip(int(Path(stale.path).stem.split("_")[-1]), suffix).unlink(missing_ok=True)
-    with refinement("clips", "timeline export (OTIO, FCP 7 XML)"):
-        _export_timeline(layout, Path(media_path), transcript, clips, list(result.highlights))
+    timeline = None
+    with refinement("clips", "timeline export (the clips' timeline)"):
+        ordered = [plan for plan, _, _ in plans]
+        timeline = _clip_timeline(layout, transcript, clips, ordered, result, options, link_media)
+    if timeline is not None:
+        _export_timelines(layout, timeline, timelines)
     stage = stage_key(
-        [c.key for c in clips], [_sha(layout.clip(i, ".srt")) for i in range(1, len(clips) + 1)]
+        [c.key for c in clips],
+        [_sha(layout.clip(i, ".srt")) for i in range(1, len(clips) + 1)],
+        *exports,
     )
     manifest.record(
         "clips",
@@ -217,21 +239,70 @@ def stage_clips(
     return clips
 
 
-def _export_timeline(
+def _clip_timeline(
     layout: RecordingLayout,
-    media: Path,
     transcript: Transcript,
     clips: list[Clip],
-    highlights: list,
-) -> None:
-    from clipguard.clipper import timeline
+    plans: list[ClipPlan],
+    result: HighlightsResult,
+    options: RenderOptions,
+    link_media: str,
+) -> ClipTimeline:
+    """What every timeline format shows: each clip's source range of the recording,
+    its captions as burned (the renderer's own cards), its cover, the promo line."""
+    from clipguard.clipper.timeline import ClipTimeline, TimelineClip
 
-    tl = timeline.build(
-        media.stem,
-        media,
-        transcript.media.duration,
-        transcript.media.fps or 25.0,
-        clips,
-        highlights,
+    media = transcript.media
+    items = []
+    for clip, plan in zip(clips, plans):
+        cards = tuple(caption_cards(plan, options)) if options.captions else ()
+        items.append(
+            TimelineClip(
+                name=f"clip_{plan.index:02d}",
+                start=clip.start,
+                end=clip.end,
+                score=clip.score,
+                highlight=dict(clip.highlight),
+                cards=cards,
+                cover=layout.clips_dir / clip.cover if clip.cover else None,
+                reframe=clip.reframe,
+            )
+        )
+    return ClipTimeline(
+        name=Path(media.path).stem,
+        media=Path(media.path),
+        duration=media.duration,
+        fps=media.fps or 25.0,
+        width=media.width,
+        height=media.height,
+        canvas=output_size(options.aspect),
+        clips=tuple(items),
+        highlights=tuple(result.highlights),
+        promo_text=options.promo_text,
+        link_media=link_media,
     )
-    timeline.write(tl, layout.timeline_otio, layout.timeline_xml)
+
+
+def _export_timelines(
+    layout: RecordingLayout, timeline: ClipTimeline, timelines: Sequence[str]
+) -> None:
+    """Each chosen format in its own refinement (a failed 剪映 draft still leaves the
+    OTIO); the formats not chosen are removed, so no stale timeline describes clips
+    that changed since."""
+    import shutil
+
+    from clipguard.clipper import timeline as writers
+
+    for fmt in TIMELINES:
+        dest = layout.timeline(fmt)
+        if fmt in timelines:
+            with refinement("clips", f"timeline export ({writers.label(fmt)})"):
+                writers.write(timeline, fmt, dest)
+        else:
+            if dest.is_dir():
+                shutil.rmtree(dest, ignore_errors=True)
+            else:
+                dest.unlink(missing_ok=True)
+            if dest.parent != layout.clips_dir:  # a draft's own folder, left empty
+                with contextlib.suppress(OSError):
+                    dest.parent.rmdir()

@@ -81,6 +81,19 @@ class RecordingLayout:
     def timeline_xml(self) -> Path:
         return self.clips_dir / "timeline.xml"
 
+    @property
+    def jianying_draft(self) -> Path:
+        """A 剪映 draft folder, named after the recording (剪映 lists drafts by folder)."""
+        return self.clips_dir / "jianying" / self.root.name
+
+    def timeline(self, fmt: str) -> Path:
+        """The file (or draft folder) of one timeline format (``options.TIMELINES``)."""
+        return {
+            "otio": self.timeline_otio,
+            "fcp7": self.timeline_xml,
+            "jianying": self.jianying_draft,
+        }[fmt]
+
     def clip(self, index: int, suffix: str = ".mp4") -> Path:
         return self.clips_dir / f"clip_{index:02d}{suffix}"
 

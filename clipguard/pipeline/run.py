@@ -238,6 +238,8 @@ def process_recording(
                 options.highlight,
                 options.render,
                 progress=stages("clips"),
+                timelines=options.timeline,
+                link_media=options.link_media,
             )
         result.clips = len(clips)
         if len(clips) < options.highlight.count:
