@@ -158,8 +158,9 @@ def stage_clips(
             cover_time,
             edited,
         )
+        # an edited card's marks count too: removing them re-renders (the report shows them)
         text = (
-            [(c.start, c.end, c.text) for c in edited]
+            [(c.start, c.end, c.text, c.uncertain) for c in edited]
             if edited is not None
             else [s.text for s in caps]
         )
