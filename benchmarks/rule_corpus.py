@@ -96,12 +96,16 @@ def load(half: str) -> list[Sentence]:
 
 def rule_kind(rule_id: str) -> str:
     """Intent rules (a construction: promise + healing verb, child + 直播) carry
-    ``intent`` in their id; every other rule is a lexicon of the sources' words."""
+    ``intent`` in their id, the second opinion ``learned.``; every other rule is a
+    lexicon of the sources' words."""
+    if rule_id.startswith("learned."):
+        return "model"
     return "intent" if ".intent." in rule_id else "lexicon"
 
 
-def judge(scanner: Scanner, s: Sentence) -> Outcome:
-    findings: list[Finding] = scanner.scan(Document.from_text(s.text))
+def judge(scanner: Scanner, s: Sentence, opinion: bool = True) -> Outcome:
+    """What the shipped default says (rules and the second opinion), or the rules alone."""
+    findings: list[Finding] = scanner.scan(Document.from_text(s.text), opinion=opinion)
     if s.violation:
         mine = [f for f in findings if f.category == s.category]
     else:
@@ -179,7 +183,7 @@ def contribution(outcomes: list[Outcome]) -> str:
         mine = [o for o in outcomes if cat in ("total", o.sentence.category) and o.hit]
         found = Counter(
             "+".join(sorted(o.kinds)) for o in mine if o.sentence.violation
-        )  # lexicon / intent / intent+lexicon
+        )  # lexicon / intent / intent+lexicon / model
         flagged = Counter("+".join(sorted(o.kinds)) for o in mine if not o.sentence.violation)
         rows.append(
             [
@@ -187,8 +191,10 @@ def contribution(outcomes: list[Outcome]) -> str:
                 found["lexicon"],
                 found["intent"],
                 found["intent+lexicon"],
+                found["model"],
                 flagged["lexicon"],
                 flagged["intent"] + flagged["intent+lexicon"],
+                flagged["model"],
             ]
         )
     return table(
@@ -197,8 +203,10 @@ def contribution(outcomes: list[Outcome]) -> str:
             "found: lexicon only",
             "intent only",
             "both",
+            "model only",
             "clean flagged: by lexicon",
             "by intent",
+            "by model",
         ],
         rows,
     )
@@ -338,7 +346,12 @@ def main() -> None:
         t1 = time.perf_counter()
         outcomes = [judge(scanner, s) for s in data[half]]
         scan_s = time.perf_counter() - t1
-        print(report(LABELS[half], outcomes))
+        print(report(f"{LABELS[half]}, rules + second opinion (the default)", outcomes))
+        alone = tallies([judge(scanner, s, opinion=False) for s in data[half]])[("total", "all")]
+        print(
+            f"\nrules alone: {alone.found}/{alone.n} found (recall {alone.recall:.3f}), "
+            f"{alone.flagged}/{alone.clean} clean flagged (precision {alone.precision:.3f})"
+        )
         print(f"\n({scan_s:.2f} s to scan {len(outcomes)} sentences)\n")
         print(f"{half}: which rules carry it (intent = construction rules, lexicon = words)\n")
         print(contribution(outcomes) + "\n")

@@ -181,7 +181,7 @@ def scan(
     if isinstance(source, Transcript):
         if options or out is not None:
             raise TypeError("scan() of a Transcript takes only rules (it reads no media)")
-        return sorted(scanner.scan(source), key=lambda f: (f.start, f.end, f.rule_id))
+        return sorted(scanner.scan(source, opinion=True), key=lambda f: (f.start, f.end, f.rule_id))
     import tempfile
 
     from clipguard.pipeline.run import scan_recording
@@ -211,7 +211,9 @@ def scan_text(text: str, rules: Iterable[str] = ()) -> list[Finding]:
     from clipguard.compliance_rules.document import Document
     from clipguard.compliance_rules.scanner import scanner_for
 
-    findings = scanner_for(tuple(str(r) for r in rules)).scan(Document.from_text(text))
+    findings = scanner_for(tuple(str(r) for r in rules)).scan(
+        Document.from_text(text), opinion=True
+    )
     return sorted(findings, key=lambda f: (f.start, f.end, f.rule_id))
 
 

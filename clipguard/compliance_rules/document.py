@@ -70,6 +70,22 @@ class Document:
         words = [Word(float(i), float(i + 1), c) for i, c in enumerate(text)]
         return cls(text, list(range(len(text))), words, [(0, len(text))])
 
+    def sentences(self) -> list[tuple[int, int]]:
+        """Offsets of each sentence (cut at sentence marks, inside its segment), edge
+        spaces left out; what a sentence-level judge reads."""
+        out = []
+        for s, e in self.segments:
+            a = s
+            for k in range(s, e + 1):
+                if k == e or self.text[k] in SENTENCE_MARKS:
+                    b = k + 1 if k < e else k
+                    while a < b and self.text[a].isspace():
+                        a += 1
+                    if b > a and self.text[a:b].strip():
+                        out.append((a, b))
+                    a = k + 1
+        return out
+
     def word_at(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self.word_starts, pos) - 1)
 

@@ -21,6 +21,7 @@ from clipguard.compliance_rules.hotwords import default_hotwords
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
 from clipguard.compliance_rules.negation import compile_cues, negated
 from clipguard.compliance_rules.packs import Rule, RulePack
+from clipguard.compliance_rules.second_opinion import SecondOpinion
 from clipguard.compliance_rules.sound import SoundIndex
 from clipguard.compliance_rules.terms import TermIndex
 from clipguard.models import Finding, Transcript
@@ -82,7 +83,7 @@ class Scanner:
         """Changes whenever any rule or allow entry changes: the scan stage's cache key."""
         blob = repr(
             [(p.name, p.version, p.rules, p.allow, p.variants, p.context) for p in self.packs]
-        )
+        ) + (self.model.digest if self.model else "")
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     @property
@@ -135,10 +136,81 @@ class Scanner:
         tokens = self.context.tokens(doc, hit.start)
         return hit.start in {a for _, a, _ in tokens} and hit.end in {b for _, _, b in tokens}
 
-    def scan(self, source: Transcript | Document) -> list[Finding]:
+    def scan(self, source: Transcript | Document, *, opinion: bool = False) -> list[Finding]:
+        """The rules' findings; with ``opinion``, also the second opinion's (speech and
+        scripts: the model learned how hosts talk, not on-screen titles or chat)."""
         doc = source if isinstance(source, Document) else Document.from_transcript(source)
-        return dedupe(
+        found = dedupe(
             [self._finding(doc, h.rule, h.start, h.end, h.matched, h.kind) for h in self.hits(doc)]
+        )
+        return found + self.second_opinion(doc, found) if opinion else found
+
+    @functools.cached_property
+    def model(self) -> SecondOpinion | None:
+        """The second opinion (``second_opinion``), loaded on first use; None when the
+        file is missing, so rule packs alone still work."""
+        try:
+            return SecondOpinion.load()
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def second_opinion(self, source: Transcript | Document, found: list[Finding]) -> list[Finding]:
+        """Sentences the model reads as a violation of one of the packs' categories
+        that no finding of that category covers yet: ``review`` findings that carry
+        the model's probability and the n-grams that weighed most."""
+        model = self.model
+        if model is None:
+            return []
+        doc = source if isinstance(source, Document) else Document.from_transcript(source)
+        allowed = frozenset(r.category for r in self.rules)
+        out = []
+        for a, b in doc.sentences():
+            opinion = model.judge(doc.text[a:b], allowed)
+            if opinion is None:
+                continue
+            f = self._timed(doc, a, b)
+            if any(
+                g.category == opinion.category and g.start <= f.end and g.end >= f.start
+                for g in found
+            ):
+                continue  # a rule already found it: the model adds nothing
+            out.append(
+                dataclasses.replace(
+                    f,
+                    rule_id=f"learned.{opinion.category}",
+                    category=opinion.category,
+                    severity="review",
+                    matched="、".join(opinion.evidence),
+                    match="learned",
+                    pack="second_opinion",
+                    description=(
+                        f"second opinion: a character n-gram model trained on the rule "
+                        f"corpus reads this sentence as {opinion.category} "
+                        f"(p={opinion.probability:.2f}); please confirm"
+                    ),
+                    extra={
+                        "probability": round(opinion.probability, 3),
+                        "evidence": list(opinion.evidence),
+                    },
+                )
+            )
+        return out
+
+    def _timed(self, doc: Document, start: int, end: int) -> Finding:
+        """Offsets ``start:end`` as an untyped finding: times, words and context."""
+        first, last = doc.word_at(start), doc.word_at(end - 1)
+        words = doc.words[first : last + 1]
+        s, e = doc.segment_of(start)
+        ctx = doc.text[max(s, start - CONTEXT_CHARS) : min(max(e, end), end + CONTEXT_CHARS)]
+        return Finding(
+            rule_id="",
+            category="",
+            severity="",
+            start=words[0].start if words else 0.0,
+            end=words[-1].end if words else 0.0,
+            text="".join(w.word for w in words).strip().strip(_EDGE_PUNCT),
+            matched="",
+            context=" ".join(ctx.split()),
         )
 
     def _finding(
@@ -146,19 +218,12 @@ class Scanner:
     ) -> Finding:
         """A match at document offsets ``start:end`` as a finding timed from its words."""
         rule = self.rules[index]
-        first, last = doc.word_at(start), doc.word_at(end - 1)
-        words = doc.words[first : last + 1]
-        s, e = doc.segment_of(start)
-        ctx = doc.text[max(s, start - CONTEXT_CHARS) : min(max(e, end), end + CONTEXT_CHARS)]
-        return Finding(
+        return dataclasses.replace(
+            self._timed(doc, start, end),
             rule_id=rule.id,
             category=rule.category,
             severity=rule.severity,
-            start=words[0].start if words else 0.0,
-            end=words[-1].end if words else 0.0,
-            text="".join(w.word for w in words).strip().strip(_EDGE_PUNCT),
             matched=matched,
-            context=" ".join(ctx.split()),
             match=kind,
             pack=rule.pack,
             description=rule.description,
