@@ -41,8 +41,18 @@ CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
 # independent measurement until it had been reported; then its misses were tuned on);
 # heldout3a/heldout3b were written later by two more people who never saw the packs or
 # the other files, and are the independent measurement: counts only, never sentences
-HALVES = ("tune", "heldout", "heldout2", "tune4", "tune5", "heldout3a", "heldout3b")
-TUNING = ("tune", "heldout", "heldout2", "tune4", "tune5")
+HALVES = (
+    "tune",
+    "heldout",
+    "heldout2",
+    "tune4",
+    "tune5",
+    "tune6",
+    "tune7",
+    "heldout3a",
+    "heldout3b",
+)
+TUNING = ("tune", "heldout", "heldout2", "tune4", "tune5", "tune6", "tune7")
 INDEPENDENT = ("heldout3a", "heldout3b")
 LABELS = {
     "tune": "tune",
@@ -50,6 +60,8 @@ LABELS = {
     "heldout2": "heldout2 (tuning 3)",
     "tune4": "tune4 (tuning 4)",
     "tune5": "tune5 (tuning 5)",
+    "tune6": "tune6 (tuning 6)",
+    "tune7": "tune7 (tuning 7)",
     "heldout3a": "heldout3a (independent)",
     "heldout3b": "heldout3b (independent)",
 }

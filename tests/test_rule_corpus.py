@@ -1,6 +1,6 @@
 """The rule packs on the corpus's tuning material, text only (``tune``, ``heldout`` and
 ``heldout2``, each of which became tuning material once it had been reported, and
-``tune4``, ``tune5``), and the intent constructions that carry it: a violation must be
+``tune4`` to ``tune7``), and the intent constructions that carry it: a violation must be
 found from how it is said, not only from the words the packs happened to list. The
 independent ``heldout3a`` and ``heldout3b`` are never read here; they are measured by
 ``benchmarks/rule_corpus.py`` alone, counts only."""
@@ -17,7 +17,7 @@ from clipguard.compliance_rules.scanner import Document, Scanner, scanner_for
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 
 CORPUS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_corpus"
-TUNING = ("tune", "heldout", "heldout2", "tune4", "tune5")  # never heldout3a/heldout3b
+TUNING = ("tune", "heldout", "heldout2", "tune4", "tune5", "tune6", "tune7")  # never heldout3a/heldout3b
 FLAGGING = ("review", "block")
 
 
