@@ -32,13 +32,15 @@ def found(scanner: Scanner, text: str) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("half", TUNING)
 def test_tuning_material_recall_and_precision(scanner, half):
-    """Measured 196/196 found and 0/196 clean flagged on each file; the thresholds leave
-    room for a rule change to cost a few sentences without hiding a regression."""
+    """The shipped default (rules and the second opinion, which is trained on these
+    files): measured all violations found and at most 2 clean sentences flagged per
+    file; the thresholds leave room for a rule change to cost a few sentences without
+    hiding a regression."""
     path = CORPUS / f"{half}.yaml"
     sentences = yaml.safe_load(path.read_text(encoding="utf-8"))["sentences"]
     hits: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, found, clean, flagged
     for s in sentences:
-        findings = scanner.scan(Document.from_text(s["text"]))
+        findings = scanner.scan(Document.from_text(s["text"]), opinion=True)
         row = hits[s["category"]]
         if s["violation"]:
             row[0] += 1
