@@ -15,10 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
-import cv2
 import numpy as np
 
 from clipguard.chat import read_chat
+from clipguard.clipper.shots import ShotFrame, dense_shots, is_key_cut, shot_frame
+from clipguard.clipper.shots import motion as frame_motion
 from clipguard.compliance_rules.packs import parse_pack
 from clipguard.compliance_rules.scanner import Scanner
 from clipguard.faults import refinement
@@ -28,8 +29,6 @@ from clipguard.models import Transcript
 log = logging.getLogger(__name__)
 
 GRID = 0.5  # seconds per bin
-SMALL = (64, 36)  # grey thumbnail for motion and cut detection
-CUT_THRESHOLD = 0.35  # histogram distance between keyframes that marks a scene cut
 
 
 @dataclass
@@ -149,63 +148,33 @@ class KeyframeScan:
 
 
 def scan_keyframes(media: Path) -> KeyframeScan:
-    """Decode keyframes only (PyAV ``skip_frame='NONKEY'``): seconds per hour of video."""
+    """Decode keyframes only (PyAV ``skip_frame='NONKEY'``): seconds per hour of video.
+    Shot changes are told on colour (``clipguard.clipper.shots``), not brightness alone."""
     times: list[float] = []
     motion: list[float] = []
     cuts: list[float] = []
-    prev_small: np.ndarray | None = None
-    prev_hist: np.ndarray | None = None
+    prev: ShotFrame | None = None
     for frame in iter_keyframes(media):
         if frame.time is None:
             continue
-        grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1])
-        hist = cv2.calcHist([grey], [0], None, [32], [0, 256]).ravel()
-        hist /= max(1.0, hist.sum())
-        t = float(frame.time)
-        if prev_small is not None and prev_hist is not None:
-            diff = float(np.mean(np.abs(grey.astype(np.int16) - prev_small))) / 255.0
-            dist = float(
-                cv2.compareHist(
-                    prev_hist.astype(np.float32),
-                    hist.astype(np.float32),
-                    cv2.HISTCMP_BHATTACHARYYA,
-                )
-            )
-            if dist > CUT_THRESHOLD:
-                cuts.append(t)
-                diff = 0.0  # a cut is not motion
-            times.append(t)
-            motion.append(diff)
-        prev_small, prev_hist = grey.astype(np.int16), hist
+        cur = shot_frame(frame)
+        if prev is not None:
+            cut = is_key_cut(prev, cur)
+            if cut:
+                cuts.append(cur.time)
+            times.append(cur.time)
+            motion.append(0.0 if cut else frame_motion(prev, cur))  # a cut is not motion
+        prev = cur
     return KeyframeScan(np.asarray(times), np.asarray(motion), cuts)
 
 
 def dense_motion(
     media: Path, start: float, end: float
 ) -> tuple[np.ndarray, np.ndarray, list[float]]:
-    """Every frame in [start, end): per-frame motion and scene cuts, on small grey frames."""
-    times: list[float] = []
-    motion: list[float] = []
-    cuts: list[float] = []
-    prev = None
-    prev_hist = None
-    for frame in iter_video_frames(media, start, end):
-        grey = frame.to_ndarray(format="gray", width=SMALL[0], height=SMALL[1]).astype(np.int16)
-        hist = cv2.calcHist([grey.astype(np.uint8)], [0], None, [32], [0, 256]).ravel()
-        hist /= max(1.0, hist.sum())
-        if prev is not None and prev_hist is not None:
-            dist = cv2.compareHist(
-                prev_hist.astype(np.float32), hist.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA
-            )
-            if dist > CUT_THRESHOLD:
-                cuts.append(float(frame.time))
-                value = 0.0
-            else:
-                value = float(np.mean(np.abs(grey - prev))) / 255.0
-            times.append(float(frame.time))
-            motion.append(value)
-        prev, prev_hist = grey, hist
-    return np.asarray(times), np.asarray(motion), cuts
+    """Every frame in [start, end): per-frame motion and frame-exact shot changes
+    (hard cuts, and one time per fade or dissolve), on small colour frames."""
+    d = dense_shots(iter_video_frames(media, start, end))
+    return np.asarray(d.times), np.asarray(d.motion), d.cuts
 
 
 def exact_cuts(media: Path) -> Callable[[float, float], list[float]]:
@@ -228,7 +197,7 @@ class Motion:
     """Visual motion from keyframe differences (refined densely for candidates later)."""
 
     name = "motion"
-    version = 1
+    version = 2  # 2: keyframes that change colour are cuts, not motion
 
     def compute(self, ctx: SignalContext) -> np.ndarray:
         kf = ctx.keyframes

@@ -17,7 +17,12 @@ from clipguard.pipeline.manifest import Manifest
 from clipguard.writers import atomic_path, read_json, write_json
 
 # the code behind each result, hashed into its key (clipguard.keys)
-SIGNALS_CODE = ("clipguard.clipper.signals", "clipguard.chat", "clipguard.media")
+SIGNALS_CODE = (
+    "clipguard.clipper.signals",
+    "clipguard.clipper.shots",
+    "clipguard.chat",
+    "clipguard.media",
+)
 HIGHLIGHTS_CODE = ("clipguard.clipper.highlights", "clipguard.clipper.spans")
 
 
