@@ -1,9 +1,9 @@
-"""The rule packs on the corpus's tuning material, text only (``tune``, ``heldout`` and
-``heldout2``, each of which became tuning material once it had been reported, and
-``tune4`` to ``tune9``), and the intent constructions that carry it: a violation must be
-found from how it is said, not only from the words the packs happened to list. The
-independent ``heldout3a`` and ``heldout3b`` are never read here; they are measured by
-``benchmarks/rule_corpus.py`` alone, counts only."""
+"""The rule packs on the corpus's tuning material, text only (``tune``, ``heldout``,
+``heldout2``, ``heldout3a`` and ``heldout3b``, each of which became tuning material once
+it had been reported, and ``tune4`` to ``tune11``), and the intent constructions that
+carry it: a violation must be found from how it is said, not only from the words the
+packs happened to list. The independent ``heldout4a`` and ``heldout4b`` are never read
+here; they are measured by ``benchmarks/rule_corpus.py`` alone, counts only."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ TUNING = (  # never heldout3a/heldout3b
     "tune7",
     "tune8",
     "tune9",
+    "heldout3a",
+    "heldout3b",
+    "tune10",
+    "tune11",
 )
 FLAGGING = ("review", "block")
 

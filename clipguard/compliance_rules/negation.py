@@ -92,3 +92,22 @@ def negated(doc: Document, hit: Hit, cues: Cues) -> bool:
         if cues.after.search(tail[:cut].lower()):
             return True
     return bool(MENTION.match(text[hit.end : hit.end + 12]))
+
+
+# A sentence that refuses, warns or reports is about the rule, not a breach of it, even
+# when the refusal sits in another clause (有弹幕问我番号，兄弟，这个真不能说; 凡是让你私下
+# 转账的都是骗子). Measured on the tuning corpus before it was added: it silenced most
+# clean sentences flagged across clauses and almost no violation (violations that carry
+# such a phrase are hosts pretending to refuse, 不能说太细，大概…, and stay found by the
+# constructions that do not ask for it: see ``SENTENCE_REFUSAL_EXEMPT``).
+SENTENCE_REFUSAL = re.compile(
+    r"(?:(?<!在这儿)(?<!在这里)(?<!渠道)(?<!直播间)(?:真|就|可|也|都|一律|绝对)?不(?:能|会|可以)(?:说|讲|回答|透露)(?![^，,。！？!?]{0,4}(?:太细|太明白|的))|"
+    r"一个字(?:都|也)不(?:会|能)|别(?:打听|乱猜|乱传|发这种|上当|碰|信|转|扫|刷了|再刷)|"
+    r"(?:都是|是|属于)(?:骗局|诈骗|陷阱|传销|非法集资|谣言)|反诈|防骗|(?<!别)(?<!敢)举报|报警|是违法的|"
+    r"不(?:出镜|上镜|让孩子|找小模特|收)|会(?:退|退回|退款)|申请退款|走退款|"
+    r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转|关)|"
+    r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)|"
+    r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed)|aren['’ ]?t medicine|"
+    r"don['’ ]?t (?:stop|cure)|regulators|fined)",
+    re.I,
+)

@@ -19,7 +19,7 @@ from clipguard.compliance_rules.dedupe import dedupe
 from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
 from clipguard.compliance_rules.hotwords import default_hotwords
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
-from clipguard.compliance_rules.negation import compile_cues, negated
+from clipguard.compliance_rules.negation import SENTENCE_REFUSAL, compile_cues, negated
 from clipguard.compliance_rules.packs import Rule, RulePack
 from clipguard.compliance_rules.second_opinion import SecondOpinion
 from clipguard.compliance_rules.sound import SoundIndex
@@ -75,6 +75,7 @@ class Scanner:
             for r in self.rules
         ]
         self._context = acoustic.context_index([kv for p in packs for kv in p.context])
+        self.refusals = True  # SENTENCE_REFUSAL; off only to measure what it costs
         if any(r.word_boundary for r in self.rules):
             self.context.tokenizer()
 
@@ -112,9 +113,12 @@ class Scanner:
                 cues = self._negations[hit.rule]
                 if cues is not None and negated(doc, hit, cues):
                     continue  # 不治病, 千万不要打赏: the rule's words in a denial
+                sentence = self._sentence(doc, hit)
                 need = self._requires[hit.rule]
-                if need is not None and not need.search(self._sentence(doc, hit)):
+                if need is not None and not need.search(sentence):
                     continue  # 微信支付, 未成年人下单请家长: the word without its construction
+                if self.refusals and SENTENCE_REFUSAL.search(sentence):
+                    continue  # 有弹幕问我番号，这个真不能说: a refusal, not a disclosure
                 out.append(hit)
         return out
 
@@ -165,6 +169,8 @@ class Scanner:
         allowed = frozenset(r.category for r in self.rules)
         out = []
         for a, b in doc.sentences():
+            if self.refusals and SENTENCE_REFUSAL.search(doc.text[a:b]):
+                continue  # a refusal or a warning speaks about the rule, as for the rules
             opinion = model.judge(doc.text[a:b], allowed)
             if opinion is None:
                 continue
