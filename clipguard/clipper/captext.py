@@ -25,7 +25,7 @@ import jieba
 
 from clipguard.errors import UsageError
 from clipguard.models import Segment
-from clipguard.text import is_han, syllable
+from clipguard.text import is_han, private_tokenizer, syllable
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -119,8 +119,7 @@ class Glossary:
 
 @functools.lru_cache(maxsize=4)
 def _tokenizer(terms: tuple[str, ...]) -> jieba.Tokenizer:
-    tok = jieba.Tokenizer()
-    tok.initialize()
+    tok = private_tokenizer()
     for t in terms:
         tok.add_word(t)
     return tok
