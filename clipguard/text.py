@@ -17,6 +17,7 @@ original character offsets, so a match in any view can be timed from word timing
 from __future__ import annotations
 
 import functools
+import logging
 import unicodedata
 from dataclasses import dataclass
 
@@ -209,6 +210,7 @@ def has_han(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _default_dictionary() -> tuple[dict[str, int], int]:
+    jieba.setLogLevel(logging.WARNING)  # library code does not print (batch/JSON stay quiet)
     base = jieba.Tokenizer()
     base.initialize()  # ~0.8 s and ~70 MB, once per process
     return base.FREQ, base.total
