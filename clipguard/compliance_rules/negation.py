@@ -111,3 +111,25 @@ SENTENCE_REFUSAL = re.compile(
     r"don['’ ]?t (?:stop|cure)|regulators|fined)",
     re.I,
 )
+
+
+# Reports of someone else's claim and denials, for every rule of a language (有人说能治癌，
+# 那是谣言; someone in chat wants me to say …): one list here instead of a copy in each
+# rule's ``negations``, merged into each rule's own cues by ``rule_cues``.
+SHARED_CUES_ZH = (
+    *("有人说", "有人让我说", "有人让我", "不敢说", "不让说", "谣言", "别信", "不要信", "新闻说"),
+    *("那个主播", "被罚", "被封", "有人问"),
+    *("…是谣言", "…谣言", "…被罚", "…被封", "…别信", "…是骗子", "…不能说", "…不让说"),
+    *("…我不说", "…广告法", "…报警", "…是传销", "…非法集资", "…举报"),
+)
+SHARED_CUES_EN = (
+    *("someone in chat", "someone asked", "not allowed to", "can t make that claim"),
+    *("don t trust", "is a scam", "it s a scam", "report them"),
+)
+
+
+def rule_cues(rule_id: str, own: Sequence[str]) -> tuple[str, ...]:
+    """A rule's own cues and the shared ones of its language (English rules carry
+    ``en.`` in their id)."""
+    shared = SHARED_CUES_EN if rule_id.startswith("en.") else SHARED_CUES_ZH
+    return (*own, *(c for c in shared if c not in own))

@@ -19,7 +19,12 @@ from clipguard.compliance_rules.dedupe import dedupe
 from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
 from clipguard.compliance_rules.hotwords import default_hotwords
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
-from clipguard.compliance_rules.negation import SENTENCE_REFUSAL, compile_cues, negated
+from clipguard.compliance_rules.negation import (
+    SENTENCE_REFUSAL,
+    compile_cues,
+    negated,
+    rule_cues,
+)
 from clipguard.compliance_rules.packs import Rule, RulePack
 from clipguard.compliance_rules.second_opinion import SecondOpinion
 from clipguard.compliance_rules.sound import SoundIndex
@@ -69,7 +74,7 @@ class Scanner:
                 )
                 self._except.add(allow.text, scope, False)
         self._except.build()
-        self._negations = [compile_cues(r.negations) for r in self.rules]
+        self._negations = [compile_cues(rule_cues(r.id, r.negations)) for r in self.rules]
         self._requires = [
             re.compile("|".join(f"(?:{p})" for p in r.requires)) if r.requires else None
             for r in self.rules
