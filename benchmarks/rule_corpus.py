@@ -42,22 +42,9 @@ CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
 # (one writer each, every file scored once before its round of tuning). heldout4a/4b
 # were written by two more people who never saw the packs or the other files, and are
 # the independent measurement: counts only, never sentences
-TUNING = (
-    "tune",
-    "heldout",
-    "heldout2",
-    "tune4",
-    "tune5",
-    "tune6",
-    "tune7",
-    "tune8",
-    "tune9",
-    "heldout3a",
-    "heldout3b",
-    "tune10",
-    "tune11",
-)
-INDEPENDENT = ("heldout4a", "heldout4b")
+_SPLIT = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
+TUNING: tuple[str, ...] = tuple(_SPLIT["tuning"])
+INDEPENDENT: tuple[str, ...] = tuple(_SPLIT["independent"])
 HALVES = (*TUNING, *INDEPENDENT)
 LABELS = {
     "tune": "tune",
