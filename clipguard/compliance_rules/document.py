@@ -41,6 +41,10 @@ class Document:
     norm: Normalized = field(init=False)
     _starts: list[int] | None = field(default=None, init=False)
     token_cache: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict, init=False)
+    # per sentence: the offsets where its tokens start and end (whole-word checks)
+    boundary_cache: dict[int, tuple[frozenset[int], frozenset[int]]] = field(
+        default_factory=dict, init=False
+    )
 
     def __post_init__(self) -> None:
         self.norm = normalize(self.text)

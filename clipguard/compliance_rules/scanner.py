@@ -142,8 +142,8 @@ class Scanner:
         return text[a:b]
 
     def _on_boundaries(self, doc: Document, hit: Hit) -> bool:
-        tokens = self.context.tokens(doc, hit.start)
-        return hit.start in {a for _, a, _ in tokens} and hit.end in {b for _, _, b in tokens}
+        starts, ends = self.context.boundaries(doc, hit.start)
+        return hit.start in starts and hit.end in ends
 
     def scan(self, source: Transcript | Document, *, opinion: bool = False) -> list[Finding]:
         """The rules' findings; with ``opinion``, also the second opinion's (speech and

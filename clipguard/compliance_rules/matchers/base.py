@@ -46,6 +46,18 @@ class CompileContext:
             cache[s] = [(w, s + a, s + b) for w, a, b in self.tokenizer().tokenize(doc.text[s:e])]
         return cache[s]
 
+    def boundaries(self, doc: Document, pos: int) -> tuple[frozenset[int], frozenset[int]]:
+        """Where the tokens of the sentence holding ``pos`` start and end, built once per
+        sentence (every whole-word hit in it asks)."""
+        s, _ = doc.segment_of(pos)
+        if s not in doc.boundary_cache:
+            tokens = self.tokens(doc, pos)
+            doc.boundary_cache[s] = (
+                frozenset(a for _, a, _ in tokens),
+                frozenset(b for _, _, b in tokens),
+            )
+        return doc.boundary_cache[s]
+
 
 Factory = Callable[[Sequence[Rule], CompileContext], "Matcher | None"]
 REGISTRY: dict[str, Factory] = {}
