@@ -181,6 +181,24 @@ def test_video_without_text_and_audio_only_cost_nothing(fixtures, tmp_path):
     assert reading.samples == 0 and reading.ocr_calls == 0
 
 
+def test_a_price_whose_digits_change_is_read_as_its_whole_line(tmp_path):
+    """Only the digits of a standing card change: the new line is read whole (by
+    recognition alone on the line read before), never as the fragment "471元"."""
+    old = _card("今日特价358元 限时8折", 30, (20, 20, 120, 255), tmp_path / "old.png")
+    new = _card("今日特价471元 限时8折", 30, (20, 20, 120, 255), tmp_path / "new.png")
+    video = tmp_path / "price.mp4"
+    chain = "[0:v][1:v]overlay=60:40:enable='lt(t,5)'[a];[a][2:v]overlay=60:40:enable='gte(t,5)'[v]"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi"]
+    cmd += ["-i", "color=c=0x335577:s=640x360:r=15:d=10", "-i", str(old), "-i", str(new)]
+    cmd += ["-filter_complex", chain, "-map", "[v]", "-c:v", "libx264", "-g", "15"]
+    subprocess.run([*cmd, "-pix_fmt", "yuv420p", str(video)], check=True)
+    reading = read_screen(video)
+    got = [("".join(t.text.split()), round(t.start), round(t.end)) for t in reading.tracks]
+    assert [g[0] for g in got] == ["今日特价358元限时8折", "今日特价471元限时8折"], got
+    assert abs(got[0][2] - 5) <= 1.5 and abs(got[1][1] - 5) <= 1.5 and got[1][2] >= 9, got
+    assert reading.recognize_calls == 1 and reading.detect_calls == 1, reading.stats()
+
+
 def test_qr_payload_kinds():
     assert classify("https://u.wechat.com/abc") == "wechat"
     assert classify("wxp://f2f0abc") == "wechat"

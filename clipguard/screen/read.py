@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +69,9 @@ class ScreenReading:
     tracks: list[Track] = field(default_factory=list)
     samples: int = 0
     frames_read: int = 0
-    ocr_calls: int = 0
+    ocr_calls: int = 0  # frames whose reading was not reused: read (in part) by OCR
+    detect_calls: int = 0  # OCR runs that detect lines, then recognize them (frame or crop)
+    recognize_calls: int = 0  # OCR runs that only recognize one line already located
     seconds: float = 0.0
 
     def stats(self) -> dict:
@@ -77,6 +79,8 @@ class ScreenReading:
             "samples": self.samples,
             "frames_read": self.frames_read,
             "ocr_calls": self.ocr_calls,
+            "detect_calls": self.detect_calls,
+            "recognize_calls": self.recognize_calls,
         }
 
 
@@ -91,55 +95,181 @@ def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return abs(ax - bx) <= max(a[2], b[2]) / 2 + 8 and abs(ay - by) <= max(a[3], b[3]) / 2 + 8
 
 
-def _read_frame(image: np.ndarray, t: float) -> tuple[list[Track], bool]:
-    """What one frame shows (text lines, then QR codes), and whether both reads ran."""
-    boxes: list[ocr.TextBox] = []
-    with refinement("screen", "OCR of a frame") as text_read:
-        boxes = ocr.read_text(image)
-    codes: list[qr.QRCode] = []
-    with refinement("screen", "QR read of a frame") as qr_read:
-        codes = qr.read_qr(image)
-    seen = [Track(b.text, b.bbox, t, t, "text", b.score, t) for b in boxes]
-    seen += [Track(c.payload, c.bbox, t, t, f"qr:{c.kind}", 1.0, t) for c in codes]
-    return seen, not (text_read.failed or qr_read.failed)
+Box = frames.Box
+PAD = 16  # px of background round a change: the detector needs a margin round a line
+EDGE = 3  # px: a line this close to a crop's side may go on past it
+LETTERBOX = 8  # RapidOCR pads an image wider than this to twice its height with black;
+# a crop is made taller with the frame's own pixels instead, which costs less
+PART = 0.75  # a change narrower than this share of its line left part of the line as it was
 
 
-def _read_bands(
-    image: np.ndarray, t: float, bands: tuple[tuple[int, int], ...], before: list[Track]
-) -> tuple[list[Track], bool]:
-    """What the frame shows when only the rows of ``bands`` changed since the frame
-    read before (which showed ``before``): OCR and QR of full-width strips holding the
-    bands and every earlier item they touch, and the earlier items outside them. A
-    strip is a fraction of the frame, so it costs a fraction of the OCR."""
-    strips: list[list[int]] = []
-    for lo, hi in bands:
-        for _ in range(3):  # an earlier item reaching into the strip widens it
-            touch = [tr for tr in before if tr.bbox[1] < hi and tr.bbox[1] + tr.bbox[3] > lo]
-            new = (
-                min([lo, *(tr.bbox[1] for tr in touch)]),
-                max([hi, *(tr.bbox[1] + tr.bbox[3] for tr in touch)]),
-            )
-            if new == (lo, hi):
-                break
-            lo, hi = new
-        lo, hi = max(0, lo - 8), min(image.shape[0], hi + 8)
-        if strips and lo <= strips[-1][1]:
-            strips[-1][1] = max(strips[-1][1], hi)
-        else:
-            strips.append([lo, hi])
-    seen: list[Track] = [
-        Track(tr.text, tr.bbox, t, t, tr.kind, tr.score, t)
-        for tr in before
-        if all(tr.bbox[1] + tr.bbox[3] <= lo or tr.bbox[1] >= hi for lo, hi in strips)
-    ]
-    complete = True
-    for lo, hi in strips:
-        got, ok = _read_frame(np.ascontiguousarray(image[lo:hi]), t)
-        complete &= ok
-        seen += [
-            replace(tr, bbox=(tr.bbox[0], tr.bbox[1] + lo, tr.bbox[2], tr.bbox[3])) for tr in got
+def _box(bbox: tuple[int, int, int, int]) -> Box:
+    x, y, w, h = bbox
+    return x, y, x + w, y + h
+
+
+def _grow(b: Box, dx: int, dy: int, shape: tuple[int, ...]) -> Box:
+    return max(0, b[0] - dx), max(0, b[1] - dy), min(shape[1], b[2] + dx), min(shape[0], b[3] + dy)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _inside(a: Box, b: Box) -> bool:
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def _union(a: Box, b: Box) -> Box:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def _crops(regions: tuple[Box, ...], items: list[Box], shape: tuple[int, ...]) -> list[Box]:
+    """Boxes to read again: each change with a margin, grown over every earlier item
+    it reaches into (a price whose digits changed is read as its whole line, never as
+    "358元"), no wider than ``LETTERBOX`` times its height, merged where they overlap."""
+    crops = [_grow(r, PAD, PAD, shape) for r in regions]
+    changed = True
+    while changed:
+        changed = False
+        out: list[Box] = []
+        for c in crops:
+            for b in items:
+                if _overlap(c, b) and not _inside(_grow(b, PAD, PAD, shape), c):
+                    c = _union(c, _grow(b, PAD, PAD, shape))
+            w, h = c[2] - c[0], c[3] - c[1]
+            if w > LETTERBOX * h and h < shape[0]:
+                c = _grow(c, 0, (w // LETTERBOX - h) // 2 + 1, shape)
+            for i, o in enumerate(out):
+                if _overlap(c, o):
+                    out[i] = c = _union(c, o)
+                    break
+            else:
+                out.append(c)
+        changed = out != crops
+        crops = out
+    return crops
+
+
+def _line_change(crop: Box, regions: tuple[Box, ...], before: list[Track]) -> Track | None:
+    """The one earlier text line the changes in ``crop`` lie on, when they changed
+    only part of it: the rest of the line is still there as it was, so the line is
+    still there, and the new text is no wider than the line and its margin."""
+    inner = [tr for tr in before if _overlap(crop, _box(tr.bbox))]
+    if len(inner) != 1 or inner[0].kind != "text":
+        return None
+    line = _box(inner[0].bbox)
+    h = line[3] - line[1]
+    room = (line[0] - h // 2, line[1] - max(6, h // 4), line[2] + h // 2, line[3] + max(6, h // 4))
+    mine = [r for r in regions if _overlap(r, crop)]
+    if not mine or not all(_inside(r, room) for r in mine):
+        return None
+    span = max(r[2] for r in mine) - min(r[0] for r in mine)
+    return inner[0] if span <= PART * (line[2] - line[0]) else None
+
+
+def _recognize(image: np.ndarray, t: float, line: Track, reading: ScreenReading) -> Track | None:
+    """The text now on an earlier line, by recognition alone (its place is known): the
+    line's box with half its height on either side (new digits may be a little wider)."""
+    h = line.bbox[3]
+    x0, y0, x1, y1 = _grow(_box(line.bbox), h // 2, max(2, h // 8), image.shape)
+    reading.recognize_calls += 1
+    got = ocr.read_line(np.ascontiguousarray(image[y0:y1, x0:x1]))
+    return None if got is None else Track(got.text, line.bbox, t, t, "text", got.score, t)
+
+
+def _detect(
+    image: np.ndarray, t: float, crop: Box, items: list[Box], reading: ScreenReading
+) -> tuple[list[Track], Box]:
+    """Text lines in ``crop``, in frame coordinates, and the box finally read. A line
+    that reaches a side of the crop may go on past it, so the crop then widens to whole
+    rows of the frame (a line's height up and down, and every earlier item in those
+    rows) and is read again, once."""
+    h, w = image.shape[:2]
+    for attempt in range(2):
+        x0, y0, x1, y1 = crop
+        reading.detect_calls += 1
+        got = ocr.read_text(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        cut = [
+            b
+            for b in got
+            if (x0 > 0 and b.bbox[0] <= EDGE)
+            or (x1 < w and b.bbox[0] + b.bbox[2] >= x1 - x0 - EDGE)
+            or (y0 > 0 and b.bbox[1] <= EDGE)
+            or (y1 < h and b.bbox[1] + b.bbox[3] >= y1 - y0 - EDGE)
         ]
-    return seen, complete
+        if not cut or attempt:
+            break
+        crop = _crops(
+            (_grow(crop, w, max(b.bbox[3] for b in cut), image.shape),), items, image.shape
+        )[0]
+    return [
+        Track(
+            b.text, (b.bbox[0] + x0, b.bbox[1] + y0, b.bbox[2], b.bbox[3]), t, t, "text", b.score, t
+        )
+        for b in got
+    ], (x0, y0, x1, y1)
+
+
+def _read(
+    sample: frames.Sample,
+    t: float,
+    crops: list[Box],
+    before: list[Track],
+    reading: ScreenReading,
+) -> tuple[list[Track], bool]:
+    """What the frame shows when only ``crops`` of it may differ from the frame read
+    before (which showed ``before``; nothing for a frame read afresh): the crops are
+    read (text, then QR codes), the earlier items outside them carried over.
+
+    A crop with no edge at all holds no text and is not read (what was there is gone);
+    a change to part of one earlier line (new digits) is recognized on that line alone,
+    with no detection; any other crop is detected and recognized. The OCR and the QR
+    read of the frame are one refinement each, so one that fails costs that frame's
+    text (or codes) and is one warning."""
+    image, detail = sample.image, sample.detail
+    h, w = image.shape[:2]
+    items = [_box(tr.bbox) for tr in before]
+    read = list(crops)  # what was read replaces what was there before; a blank crop too
+    if detail is not None:
+        crops = [c for c in crops if not frames.blank(detail, c, w, h)]
+    seen: list[Track] = []
+    with refinement("screen", "OCR of a frame") as text_read:
+        for crop in crops:
+            line = _line_change(crop, sample.regions or (), before)
+            got = _recognize(image, t, line, reading) if line is not None else None
+            if got is not None:
+                seen.append(got)
+                continue
+            found, box = _detect(image, t, crop, items, reading)
+            seen += found
+            read.append(box)
+    with refinement("screen", "QR read of a frame") as qr_read:
+        for x0, y0, x1, y1 in crops:
+            for c in qr.read_qr(np.ascontiguousarray(image[y0:y1, x0:x1])):
+                bbox = (c.bbox[0] + x0, c.bbox[1] + y0, c.bbox[2], c.bbox[3])
+                seen.append(Track(c.payload, bbox, t, t, f"qr:{c.kind}", 1.0, t))
+    carried = [
+        Track(tr.text, tr.bbox, t, t, tr.kind, tr.score, t)
+        for tr, b in zip(before, items)
+        if not any(_overlap(b, r) for r in read)
+    ]
+    return carried + seen, not (text_read.failed or qr_read.failed)
+
+
+def _plan(sample: frames.Sample, before: list[Track] | None) -> tuple[list[Box], list[Track]]:
+    """The crops to read and the earlier items that may be carried over: around the
+    changes since the frame read before when that reading is known, else around the
+    areas with edges (a frame read afresh), else the whole frame."""
+    h, w = sample.image.shape[:2]
+    if sample.regions is not None and before is not None:
+        return _crops(sample.regions, [_box(tr.bbox) for tr in before], sample.image.shape), before
+    if sample.areas is not None:
+        crops = _crops(sample.areas, [], sample.image.shape)
+        area = sum((c[2] - c[0]) * (c[3] - c[1]) for c in crops)
+        if len(crops) <= frames.AREA_COUNT and area <= frames.AREA_MAX * w * h:
+            return crops, []
+    return [(0, 0, w, h)], []
 
 
 def read_screen(media: Path) -> ScreenReading:
@@ -166,10 +296,8 @@ def read_screen(media: Path) -> ScreenReading:
         )
         if seen is None:
             reading.ocr_calls += 1
-            if sample.bands is not None and last_seen is not None:
-                seen, complete = _read_bands(sample.image, t, sample.bands, last_seen)
-            else:
-                seen, complete = _read_frame(sample.image, t)
+            crops, before = _plan(sample, last_seen)
+            seen, complete = _read(sample, t, crops, before, reading)
             if complete:
                 cache.append((sample.look, seen))
             last_seen = seen if complete else None
