@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from clipguard.faults import refinement
-from clipguard.screen import frames, ocr, qr
+from clipguard.screen import boxes, frames, ocr, qr
+from clipguard.screen.boxes import EDGE, PART
 
 log = logging.getLogger(__name__)
 
@@ -96,73 +97,20 @@ def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
 
 
 Box = frames.Box
-PAD = 16  # px of background round a change: the detector needs a margin round a line
-EDGE = 3  # px: a line this close to a crop's side may go on past it
-LETTERBOX = 8  # RapidOCR pads an image wider than this to twice its height with black;
-# a crop is made taller with the frame's own pixels instead, which costs less
-PART = 0.75  # a change narrower than this share of its line left part of the line as it was
-
-
-def _box(bbox: tuple[int, int, int, int]) -> Box:
-    x, y, w, h = bbox
-    return x, y, x + w, y + h
-
-
-def _grow(b: Box, dx: int, dy: int, shape: tuple[int, ...]) -> Box:
-    return max(0, b[0] - dx), max(0, b[1] - dy), min(shape[1], b[2] + dx), min(shape[0], b[3] + dy)
-
-
-def _overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _inside(a: Box, b: Box) -> bool:
-    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
-
-
-def _union(a: Box, b: Box) -> Box:
-    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
-
-
-def _crops(regions: tuple[Box, ...], items: list[Box], shape: tuple[int, ...]) -> list[Box]:
-    """Boxes to read again: each change with a margin, grown over every earlier item
-    it reaches into (a price whose digits changed is read as its whole line, never as
-    "358元"), no wider than ``LETTERBOX`` times its height, merged where they overlap."""
-    crops = [_grow(r, PAD, PAD, shape) for r in regions]
-    changed = True
-    while changed:
-        changed = False
-        out: list[Box] = []
-        for c in crops:
-            for b in items:
-                if _overlap(c, b) and not _inside(_grow(b, PAD, PAD, shape), c):
-                    c = _union(c, _grow(b, PAD, PAD, shape))
-            w, h = c[2] - c[0], c[3] - c[1]
-            if w > LETTERBOX * h and h < shape[0]:
-                c = _grow(c, 0, (w // LETTERBOX - h) // 2 + 1, shape)
-            for i, o in enumerate(out):
-                if _overlap(c, o):
-                    out[i] = c = _union(c, o)
-                    break
-            else:
-                out.append(c)
-        changed = out != crops
-        crops = out
-    return crops
 
 
 def _line_change(crop: Box, regions: tuple[Box, ...], before: list[Track]) -> Track | None:
     """The one earlier text line the changes in ``crop`` lie on, when they changed
     only part of it: the rest of the line is still there as it was, so the line is
     still there, and the new text is no wider than the line and its margin."""
-    inner = [tr for tr in before if _overlap(crop, _box(tr.bbox))]
+    inner = [tr for tr in before if boxes.overlap(crop, boxes.box(tr.bbox))]
     if len(inner) != 1 or inner[0].kind != "text":
         return None
-    line = _box(inner[0].bbox)
+    line = boxes.box(inner[0].bbox)
     h = line[3] - line[1]
     room = (line[0] - h // 2, line[1] - max(6, h // 4), line[2] + h // 2, line[3] + max(6, h // 4))
-    mine = [r for r in regions if _overlap(r, crop)]
-    if not mine or not all(_inside(r, room) for r in mine):
+    mine = [r for r in regions if boxes.overlap(r, crop)]
+    if not mine or not all(boxes.inside(r, room) for r in mine):
         return None
     span = max(r[2] for r in mine) - min(r[0] for r in mine)
     return inner[0] if span <= PART * (line[2] - line[0]) else None
@@ -172,7 +120,7 @@ def _recognize(image: np.ndarray, t: float, line: Track, reading: ScreenReading)
     """The text now on an earlier line, by recognition alone (its place is known): the
     line's box with half its height on either side (new digits may be a little wider)."""
     h = line.bbox[3]
-    x0, y0, x1, y1 = _grow(_box(line.bbox), h // 2, max(2, h // 8), image.shape)
+    x0, y0, x1, y1 = boxes.grow(boxes.box(line.bbox), h // 2, max(2, h // 8), image.shape)
     reading.recognize_calls += 1
     got = ocr.read_line(np.ascontiguousarray(image[y0:y1, x0:x1]))
     return None if got is None else Track(got.text, line.bbox, t, t, "text", got.score, t)
@@ -200,8 +148,8 @@ def _detect(
         ]
         if not cut or attempt:
             break
-        crop = _crops(
-            (_grow(crop, w, max(b.bbox[3] for b in cut), image.shape),), items, image.shape
+        crop = boxes.crops(
+            (boxes.grow(crop, w, max(b.bbox[3] for b in cut), image.shape),), items, image.shape
         )[0]
     return [
         Track(
@@ -229,7 +177,7 @@ def _read(
     text (or codes) and is one warning."""
     image, detail = sample.image, sample.detail
     h, w = image.shape[:2]
-    items = [_box(tr.bbox) for tr in before]
+    items = [boxes.box(tr.bbox) for tr in before]
     read = list(crops)  # what was read replaces what was there before; a blank crop too
     if detail is not None:
         crops = [c for c in crops if not frames.blank(detail, c, w, h)]
@@ -252,7 +200,7 @@ def _read(
     carried = [
         Track(tr.text, tr.bbox, t, t, tr.kind, tr.score, t)
         for tr, b in zip(before, items)
-        if not any(_overlap(b, r) for r in read)
+        if not any(boxes.overlap(b, r) for r in read)
     ]
     return carried + seen, not (text_read.failed or qr_read.failed)
 
@@ -263,9 +211,11 @@ def _plan(sample: frames.Sample, before: list[Track] | None) -> tuple[list[Box],
     areas with edges (a frame read afresh), else the whole frame."""
     h, w = sample.image.shape[:2]
     if sample.regions is not None and before is not None:
-        return _crops(sample.regions, [_box(tr.bbox) for tr in before], sample.image.shape), before
+        return boxes.crops(
+            sample.regions, [boxes.box(tr.bbox) for tr in before], sample.image.shape
+        ), before
     if sample.areas is not None:
-        crops = _crops(sample.areas, [], sample.image.shape)
+        crops = boxes.crops(sample.areas, [], sample.image.shape)
         area = sum((c[2] - c[0]) * (c[3] - c[1]) for c in crops)
         if len(crops) <= frames.AREA_COUNT and area <= frames.AREA_MAX * w * h:
             return crops, []
