@@ -1,14 +1,12 @@
 """Rule quality on an independent corpus, text only: per category and language, how
 many violating sentences the default packs find and how many clean near-misses they
-flag, on the tuning material (tune, heldout) and the independent heldout2.
+flag, on the tuning material and on the independent files.
 
-The corpus (``benchmarks/data/rule_corpus/{tune,heldout,heldout2}.yaml``, ``sentences:
-[{text, category, violation, lang, note}]``) was written from the law and platform texts
-by people who never saw the packs. ``tune``, ``heldout`` and ``heldout2`` are tuning
-material (each held-out file became tuning material once it had been reported);
-``heldout3a`` and ``heldout3b``, written later by two more people who never saw the
-packs or the other files, are the independent measurement, so this script never
-prints one of their sentences, only counts.
+The corpus (``benchmarks/data/rule_corpus/*.yaml``, ``sentences: [{text, category,
+violation, lang, note}]``) was written from the law and platform texts by people who
+never saw the packs. ``halves.yaml`` says which files are tuning material (each
+held-out file became tuning material once it had been reported) and which are the
+independent measurement, of which this script prints counts only, never a sentence.
 
 A violating sentence is found when a finding of its category exists (any severity);
 a clean sentence is flagged when any ``review`` or ``block`` finding exists.
@@ -39,7 +37,8 @@ from clipguard.models import Finding
 CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
 # tuning material: tune; heldout, heldout2, heldout3a/3b (each was the independent
 # measurement until it had been reported, then its misses were tuned on); tune4-tune11
-# (one writer each, every file scored once before its round of tuning). heldout4a/4b
+# (one writer each, every file scored once before its round of tuning), heldout4a/4b
+# to heldout8a/8b (reported once each, then tuned on). heldout9a/9b
 # were written by two more people who never saw the packs or the other files, and are
 # the independent measurement: counts only, never sentences
 _SPLIT = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
@@ -60,8 +59,18 @@ LABELS = {
     "heldout3b": "heldout3b (tuning 11, reported once before)",
     "tune10": "tune10 (tuning 12)",
     "tune11": "tune11 (tuning 13)",
-    "heldout4a": "heldout4a (independent)",
-    "heldout4b": "heldout4b (independent)",
+    "heldout4a": "heldout4a (tuning 14, reported once before)",
+    "heldout4b": "heldout4b (tuning 15, reported once before)",
+    "heldout5a": "heldout5a (tuning 16, reported once before)",
+    "heldout5b": "heldout5b (tuning 17, reported once before)",
+    "heldout6a": "heldout6a (tuning 18, reported once before)",
+    "heldout6b": "heldout6b (tuning 19, reported once before)",
+    "heldout7a": "heldout7a (tuning 20, reported once before)",
+    "heldout7b": "heldout7b (tuning 21, reported once before)",
+    "heldout8a": "heldout8a (tuning 22, reported once before)",
+    "heldout8b": "heldout8b (tuning 23, reported once before)",
+    "heldout9a": "heldout9a (independent)",
+    "heldout9b": "heldout9b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",

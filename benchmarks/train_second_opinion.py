@@ -9,7 +9,11 @@ sentence flagged, see ``benchmarks/rule_corpus.py``). It ships as numpy arrays, 
 pickle, so the runtime needs neither scikit-learn nor a matching version of it.
 
 The threshold is the lowest at which the model's own out-of-fold flags on the tuning
-material keep precision >= 0.98; the model then speaks only as ``review``.
+material keep precision >= 0.98, and never below ``THRESHOLD_FLOOR``: out-of-fold
+precision on the tuning files overstates it on a new writer, whose clean sentences are
+not those the model learned (heldout6a/6b, scored before they became tuning material:
+0.65 added 96 violations for 16 clean sentences flagged, 0.70 added 92 for 9). The
+model speaks only as ``review``.
 
     python benchmarks/train_second_opinion.py   # needs scikit-learn (dev extra)
 """
@@ -24,6 +28,9 @@ from _common import REPO
 from rule_corpus import CORPUS, PRECISION_GOAL, TUNING, Sentence, load
 
 from clipguard.compliance_rules.second_opinion import MODEL_PATH, ngram_counts
+
+# the lowest threshold shipped, whatever the tuning material allows (see the module doc)
+THRESHOLD_FLOOR = 0.70
 
 MIN_DF = 2  # an n-gram seen in one sentence only is that sentence's, not a wording
 
@@ -76,10 +83,13 @@ def main() -> None:
         good = sum(y[i] == c for i, c in flags)
         return (good / len(flags) if flags else 1.0), len(flags)
 
-    thr = next(
-        float(t)
-        for t in np.arange(0.30, 1.0, 0.05)
-        if precision(float(t))[0] >= PRECISION_GOAL and precision(float(t))[1] >= 5
+    thr = max(
+        THRESHOLD_FLOOR,
+        next(
+            float(t)
+            for t in np.arange(0.30, 1.0, 0.05)
+            if precision(float(t))[0] >= PRECISION_GOAL and precision(float(t))[1] >= 5
+        ),
     )
     final = pipeline().fit(x, y)
     vec, lr = final.steps[0][1], final.steps[1][1]

@@ -5,7 +5,7 @@ each), scanned with the default packs and cut into clips the way the clip stage 
 made-up signal curves. No clip may hold a violating sentence that the rules found;
 what the rules miss is what could leak into a clip, and its rate is bounded here.
 
-The independent ``heldout4a``/``heldout4b`` are never read here
+The independent files (``halves.yaml``) are never read here
 (``benchmarks/rule_corpus.py`` reports them, counts only)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from clipguard.options import DEFAULT_WEIGHTS, HighlightOptions
 from clipguard.pipeline.clipping import gated_spans
 
 CORPUS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_corpus"
-TUNING = ("tune", "heldout")  # tuning material; never the independent heldout4a/4b
+TUNING = ("tune", "heldout")  # tuning material; never an independent file
 SPOKEN = 3.0  # seconds of speech per sentence
 PAUSE = 1.0  # then a pause (wider than the gate's margin): 4 s a sentence
 # measured on the tuning material: 0 of 392 violating sentences missed (the rules are

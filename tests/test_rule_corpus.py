@@ -1,8 +1,8 @@
-"""The rule packs on the corpus's tuning material, text only (``tune``, ``heldout``,
-``heldout2``, ``heldout3a`` and ``heldout3b``, each of which became tuning material once
-it had been reported, and ``tune4`` to ``tune11``), and the intent constructions that
+"""The rule packs on the corpus's tuning material, text only (every file ``halves.yaml``
+lists as tuning: each held-out file became tuning material once it had been reported),
+and the intent constructions that
 carry it: a violation must be found from how it is said, not only from the words the
-packs happened to list. The independent ``heldout4a`` and ``heldout4b`` are never read
+packs happened to list. The independent files (``halves.yaml``) are never read
 here; they are measured by ``benchmarks/rule_corpus.py`` alone, counts only."""
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ MENTION = re.compile(
     r"这(?:些|种)(?:东西|事|信息)?(?:我们|咱们|我)?(?:从来|一律|都|是)?不|"
     r"(?:的|产品)?只有(?:银行|存款|国债|定期)|"
     # a denial right after the claim, in its clause: 顶级的服务我们做不到, 说它最好我不敢
-    r"[^，,。！？!?；;]{0,6}?(?:我不敢|不敢说|做不到|谈不上|算不上|称不上))"
+    r"[^，,。！？!?；;]{0,6}?(?:我不敢|不敢说|做不到|谈不上|算不上|称不上|"
+    r"(?:我们|咱们|咱|我)(?:从来|一律|都)?不(?:做|搞|干|接|碰)))"
 )
 
 
@@ -101,16 +102,67 @@ def negated(doc: Document, hit: Hit, cues: Cues) -> bool:
 # such a phrase are hosts pretending to refuse, 不能说太细，大概…, and stay found by the
 # constructions that do not ask for it: see ``SENTENCE_REFUSAL_EXEMPT``).
 SENTENCE_REFUSAL = re.compile(
-    r"(?:(?<!在这儿)(?<!在这里)(?<!渠道)(?<!直播间)(?:真|就|可|也|都|一律|绝对)?不(?:能|会|可以)(?:说|讲|回答|透露)(?![^，,。！？!?]{0,4}(?:太细|太明白|的))|"
+    r"(?:(?<!在这儿)(?<!在这里)(?<!渠道)(?<!直播间)(?<!镜头前)(?<!评论区)(?:真|就|可|也|都|一律|绝对)?不(?:能|会|可以)(?:说|讲|回答|透露)"
+    r"(?![^，,。！？!?]{0,4}(?:太细|太明白|的))(?![^。！？!?]{0,6}(?:大概|大致|反正|但|不过|回头|找我|私下))|"
     r"一个字(?:都|也)不(?:会|能)|别(?:打听|乱猜|乱传|发这种|上当|碰|信|转|扫|刷了|再刷)|"
     r"(?:都是|是|属于)(?:骗局|诈骗|陷阱|传销|非法集资|谣言)|反诈|防骗|(?<!别)(?<!敢)举报|报警|是违法的|"
-    r"不(?:出镜|上镜|让孩子|找小模特|收)|会(?:退|退回|退款)|申请退款|走退款|"
-    r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转|关)|"
-    r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)|"
+    r"(?<!赚)(?<!回本)不(?:出镜|上镜|让孩子|找小模特|收)|会(?:退|退回|退款)|申请退款|走退款|"
+    r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转开|转走|挪开|关了|关掉)|把(?:镜头|摄像头)(?:转|挪|移)(?:过去|开|走)?了|"
+    r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? )?here)|"
     r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed)|aren['’ ]?t medicine|"
-    r"don['’ ]?t (?:stop|cure)|regulators|fined)",
+    r"don['’ ]?t (?:stop|cure)|regulators|fined|"
+    # a viewer's question or claim, then the host's correction: 有宝宝问能不能加微信，不好意思…
+    r"有(?:个|位)?(?:宝宝|宝子|观众|朋友|粉丝|家人|人|小朋友|网友|老铁|兄弟|姐妹)(?:在)?(?:评论区|弹幕|公屏|直播间)?里?"
+    r"(?:私信|私聊)?(?:问|说|发|要|让我)[^。！？!?]*?(?:不好意思|不给|纠正|不要信|别信|别进|处理了|不可以|不行|不能|只在平台|别刷|写作业|退款|不讲|不说)|"
+    r"不(?:要|能)信|不敢(?:说|保证)(?![^。！？!?]{0,3}(?:但|不过|可是))|给了我就违规|就违规了|会违规|这是规定|不带(?:孩子|娃|小孩)|"
+    r"请不要刷|不用(?:给我)?刷|"
+    r"\b(?:a viewer|someone|anyone)\b[^.;!?]{0,40}\b(?:asked|asks|says|said|offers?)\b[^!?]{0,80}"
+    r"(?:\bno\b|can['’ ]?t|\bnot\b|\breport\b)|can['’ ]?t claim|(?:not going to|won['’ ]?t) claim|"
+    r"report (?:them|it|him|her)\b|for a refund|"
+    # refusals and warnings in everyday wording, each seen flagging clean tuning sentences
+    r"不(?:做|搞|干|接)(?:场外|私下|私单|这种|那种)|(?:一律|一概)不(?:答|提|回|聊|讲|谈|说)|"
+    r"不会给你(?:报|发|加)|不报私价|不好意思[，,]?不|(?:微信|我)不加(?:粉丝|陌生人)|"
+    r"(?:莫|别|不要)去加|(?:别|莫|千万别|不要)[^，,。！？!?]{0,14}停药|莫信|(?:别|莫)听(?:人|别人|别个|他们|那些|网上)|别(?:乱说|瞎传)|"
+    r"[非不]保本|不等于保本|不代表未来|被[^，,。！？!?]{0,14}骗|泄露(?:个人)?(?:信息|隐私)|"
+    r"(?:场控|房管)[^，,。！？!?]{0,6}(?:删|踢|处理|禁言)|太低俗|只(?:讲|说|聊)[^，,。！？!?]{0,8}公开|"
+    r"\b(?:never|don['’ ]?t|do not) stop (?:your|taking)\b|red flag|not principal|no[- ]fly zone|"
+    r"纠正(?:1下|一下|下)|只能按链接|已(?:经)?拉黑|可以退|申请退(?:款|回)|防止孩子|看管好|"
+    r"(?:课本|史料|教科书|百科|公开资料)(?:上|里)(?:都有|有写|写着)|"
+    r"(?:^|[，,。])不(?:讲|说|聊)(?:[，,。！!]|$)|\bsorry,? no\b|through the platform|no get[- ]rich|"
+    r"怎么退|联系平台|(?:已|都)?屏蔽了|千万别做|别问了|(?:微信|号)只(?:是)?给家人|just for family|(?<!原始股)骗局)",
     re.I,
 )
+# the first words of an answer that says no, after a question in the sentence before:
+# 国家级？不是啊…, Does it cure acne? No, …
+ANSWER_NO = re.compile(
+    r"\s*(?:不是|不能|不会|不行|当然不|那不|这个不|no\b|nope\b|not really|of course not)", re.I
+)
+# a rhetorical question answers itself with no: 还有谁家能便宜过我们？没有！
+RHETORICAL = re.compile(r"谁|哪|比|anyone|anybody|\bwho\b|\bwhich\b|any other|better|cheaper", re.I)
+
+
+def refused(text: str, a: int, b: int, end: int) -> bool:
+    """Whether the sentence ``text[a:b]`` refuses, warns or reports (``SENTENCE_REFUSAL``),
+    or is a question the next sentence (before ``end``) answers with no or a refusal."""
+    if SENTENCE_REFUSAL.search(text[a:b]):
+        return True
+    q = b
+    while q > a and text[q - 1].isspace():
+        q -= 1
+    if q > a and text[q - 1] in "?？":  # the mark is inside (a judge's sentences keep it)
+        c = q
+    else:
+        while q < end and text[q].isspace():
+            q += 1
+        if q >= end or text[q] not in "?？":
+            return False
+        c = q + 1
+    d = c
+    while d < end and text[d] not in SENTENCE_MARKS:
+        d += 1
+    if SENTENCE_REFUSAL.search(text[c:d]):
+        return True
+    return bool(ANSWER_NO.match(text[c:d])) and not RHETORICAL.search(text[a:b])
 
 
 # Reports of someone else's claim and denials, for every rule of a language (有人说能治癌，

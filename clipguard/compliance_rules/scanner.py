@@ -20,9 +20,9 @@ from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
 from clipguard.compliance_rules.hotwords import default_hotwords
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
 from clipguard.compliance_rules.negation import (
-    SENTENCE_REFUSAL,
     compile_cues,
     negated,
+    refused,
     rule_cues,
 )
 from clipguard.compliance_rules.packs import Rule, RulePack
@@ -122,7 +122,11 @@ class Scanner:
                 need = self._requires[hit.rule]
                 if need is not None and not need.search(sentence):
                     continue  # 微信支付, 未成年人下单请家长: the word without its construction
-                if self.refusals and SENTENCE_REFUSAL.search(sentence):
+                rule = self.rules[hit.rule]
+                # a swear word is one inside a refusal too (卧槽，这傻逼又来了，房管把他踢了):
+                # whole-word vulgarity lexicons keep only their own denials
+                swear = rule.category == "vulgarity" and rule.word_boundary
+                if self.refusals and not swear and self._refused(doc, hit):
                     continue  # 有弹幕问我番号，这个真不能说: a refusal, not a disclosure
                 out.append(hit)
         return out
@@ -140,6 +144,19 @@ class Scanner:
         while b < e and text[b] not in SENTENCE_MARKS:
             b += 1
         return text[a:b]
+
+    @staticmethod
+    def _refused(doc: Document, hit: Hit) -> bool:
+        """``negation.refused`` on the hit's sentence, inside its transcript segment."""
+        s, e = doc.segment_of(hit.start)
+        text = doc.text
+        a = hit.start
+        while a > s and text[a - 1] not in SENTENCE_MARKS:
+            a -= 1
+        b = hit.end
+        while b < e and text[b] not in SENTENCE_MARKS:
+            b += 1
+        return refused(text, a, b, e)
 
     def _on_boundaries(self, doc: Document, hit: Hit) -> bool:
         starts, ends = self.context.boundaries(doc, hit.start)
@@ -174,7 +191,7 @@ class Scanner:
         allowed = frozenset(r.category for r in self.rules)
         out = []
         for a, b in doc.sentences():
-            if self.refusals and SENTENCE_REFUSAL.search(doc.text[a:b]):
+            if self.refusals and refused(doc.text, a, b, doc.segment_of(a)[1]):
                 continue  # a refusal or a warning speaks about the rule, as for the rules
             opinion = model.judge(doc.text[a:b], allowed)
             if opinion is None:
