@@ -53,7 +53,11 @@ class CuePack:
 
     def _scanner(self, prefixes: tuple[str, ...]) -> Scanner:
         rules = tuple(r for r in self.pack.rules if r.id.startswith(prefixes))
-        return Scanner([dataclasses.replace(self.pack, rules=rules, allow=(), variants=())])
+        scanner = Scanner([dataclasses.replace(self.pack, rules=rules, allow=(), variants=())])
+        # a refusal excuses a compliance rule's words (这个真不能说), not a cue: 发票可以开，
+        # 不满意可以退 still answers the invoice question
+        scanner.refusals = False
+        return scanner
 
     @property
     def version(self) -> str:
