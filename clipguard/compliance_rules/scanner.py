@@ -132,9 +132,9 @@ class Scanner:
         return out
 
     @staticmethod
-    def _sentence(doc: Document, hit: Hit) -> str:
-        """The hit's sentence: from the sentence mark before it to the one after it,
-        inside its transcript segment (a rule's ``requires`` looks only there)."""
+    def _bounds(doc: Document, hit: Hit) -> tuple[int, int, int]:
+        """The hit's sentence, from the sentence mark before it to the one after it,
+        inside its transcript segment, and where that segment ends."""
         s, e = doc.segment_of(hit.start)
         text = doc.text
         a = hit.start
@@ -143,20 +143,20 @@ class Scanner:
         b = hit.end
         while b < e and text[b] not in SENTENCE_MARKS:
             b += 1
-        return text[a:b]
+        return a, b, e
 
-    @staticmethod
-    def _refused(doc: Document, hit: Hit) -> bool:
-        """``negation.refused`` on the hit's sentence, inside its transcript segment."""
-        s, e = doc.segment_of(hit.start)
-        text = doc.text
-        a = hit.start
-        while a > s and text[a - 1] not in SENTENCE_MARKS:
-            a -= 1
-        b = hit.end
-        while b < e and text[b] not in SENTENCE_MARKS:
-            b += 1
-        return refused(text, a, b, e)
+    @classmethod
+    def _sentence(cls, doc: Document, hit: Hit) -> str:
+        """The hit's sentence (a rule's ``requires`` looks only there)."""
+        a, b, _ = cls._bounds(doc, hit)
+        return doc.text[a:b]
+
+    @classmethod
+    def _refused(cls, doc: Document, hit: Hit) -> bool:
+        """``negation.refused`` on the hit's sentence; the answer may follow it in the
+        same segment."""
+        a, b, e = cls._bounds(doc, hit)
+        return refused(doc.text, a, b, e)
 
     def _on_boundaries(self, doc: Document, hit: Hit) -> bool:
         starts, ends = self.context.boundaries(doc, hit.start)
