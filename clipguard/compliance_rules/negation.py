@@ -31,7 +31,7 @@ AFTER = 12  # characters after a hit in which an after-cue (…请勿) counts
 # the hit is the topic of talk about words, not a claim: 抗癌这种话, 分红的事, 疗程这个词
 MENTION = re.compile(
     r"^\s*(?:这种话|这些话|这话|这个词|这种词|这几个字|这两个字|这种事|这个事|这事|这种东西|"
-    r"这种说法|这个说法|的事|的话题|的只有|什么的|这个话题|的话(?:我们|咱们)?不|"
+    r"这种说法|这个说法|这种问题|这类问题|的事|的话题|的只有|什么的|这个话题|的话(?:我们|咱们)?不|"
     r"(?:的)?评论会被|违法|是骗子|都是骗子|这个(?:游戏|设定|词|说法)|"
     r"这(?:些|种)(?:东西|事|信息)?(?:我们|咱们|我)?(?:从来|一律|都|是)?不|"
     r"(?:的|产品)?只有(?:银行|存款|国债|定期)|"
@@ -78,15 +78,24 @@ def negated(doc: Document, hit: Hit, cues: Cues) -> bool:
         if text[k] in CLAUSE_MARKS:
             lo = k + 1
             break
-    if cues.before is not None:
-        if cues.before.search(text[lo : hit.start].lower()):
-            return True
-        if "…" in hit.matched:  # between the parts; the matched words are not cues
-            inside = text[hit.start : hit.end].lower()
-            for part in hit.matched.lower().split("…"):
-                inside = inside.replace(part, " ")
-            if cues.before.search(inside):
+    if cues.before is not None and cues.before.search(text[lo : hit.start].lower()):
+        return True
+    if "…" in hit.matched:  # between the parts; the matched words are not cues
+        inside = text[hit.start : hit.end].lower()
+        parts = hit.matched.lower().split("…")
+        # a one-character cue right before a later part denies it too: 未成年人别充值
+        at = 0
+        for k, part in enumerate(parts):
+            i = inside.find(part, at)
+            if i < 0:
+                break
+            if k and i > 0 and inside[i - 1] in cues.single:
                 return True
+            at = i + len(part)
+        for part in parts:
+            inside = inside.replace(part, " ")
+        if cues.before is not None and cues.before.search(inside):
+            return True
     if cues.after is not None:
         tail = text[hit.end : hit.end + AFTER]
         cut = next((i for i, ch in enumerate(tail) if ch in CLAUSE_MARKS), len(tail))
@@ -112,7 +121,7 @@ SENTENCE_REFUSAL = re.compile(
     r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed)|aren['’ ]?t medicine|"
     r"don['’ ]?t (?:stop|cure)|regulators|fined|"
     # a viewer's question or claim, then the host's correction: 有宝宝问能不能加微信，不好意思…
-    r"有(?:个|位)?(?:宝宝|宝子|观众|朋友|粉丝|家人|人|小朋友|网友|老铁|兄弟|姐妹)(?:在)?(?:评论区|弹幕|公屏|直播间)?里?"
+    r"有(?:个|位)?(?:宝宝|宝子|观众|朋友|粉丝|家人|人|小朋友|网友|老铁|兄弟|姐妹|阿姨|大姐|大爷|叔叔|宝妈|顾客|客人)(?:在)?(?:评论区|弹幕|公屏|直播间)?里?"
     r"(?:私信|私聊)?(?:问|说|发|要|让我)[^。！？!?]*?(?:不好意思|不给|纠正|不要信|别信|别进|处理了|不可以|不行|不能|只在平台|别刷|写作业|退款|不讲|不说)|"
     r"不(?:要|能)信|不敢(?:说|保证)(?![^。！？!?]{0,3}(?:但|不过|可是))|给了我就违规|就违规了|会违规|这是规定|不带(?:孩子|娃|小孩)|"
     r"请不要刷|不用(?:给我)?刷|"
@@ -122,14 +131,18 @@ SENTENCE_REFUSAL = re.compile(
     # refusals and warnings in everyday wording, each seen flagging clean tuning sentences
     r"不(?:做|搞|干|接)(?:场外|私下|私单|这种|那种)|(?:一律|一概)不(?:答|提|回|聊|讲|谈|说)|"
     r"不会给你(?:报|发|加)|不报私价|不好意思[，,]?不|(?:微信|我)不加(?:粉丝|陌生人)|"
-    r"(?:莫|别|不要)去加|(?:别|莫|千万别|不要)[^，,。！？!?]{0,14}停药|莫信|(?:别|莫)听(?:人|别人|别个|他们|那些|网上)|别(?:乱说|瞎传)|"
+    r"(?:莫|别|不要)去加|(?:别|莫|千万别|不要)[^，,。！？!?]{0,14}停药|莫信|(?:别|莫)听(?:人|别人|别个|他们|那些|网上|任何人)|别(?:乱说|瞎传)|"
     r"[非不]保本|不等于保本|不代表未来|被[^，,。！？!?]{0,14}骗|泄露(?:个人)?(?:信息|隐私)|"
     r"(?:场控|房管)[^，,。！？!?]{0,6}(?:删|踢|处理|禁言)|太低俗|只(?:讲|说|聊)[^，,。！？!?]{0,8}公开|"
     r"\b(?:never|don['’ ]?t|do not) stop (?:your|taking)\b|red flag|not principal|no[- ]fly zone|"
     r"纠正(?:1下|一下|下)|只能按链接|已(?:经)?拉黑|可以退|申请退(?:款|回)|防止孩子|看管好|"
     r"(?:课本|史料|教科书|百科|公开资料)(?:上|里)(?:都有|有写|写着)|"
     r"(?:^|[，,。])不(?:讲|说|聊)(?:[，,。！!]|$)|\bsorry,? no\b|through the platform|no get[- ]rich|"
-    r"怎么退|联系平台|(?:已|都)?屏蔽了|千万别做|别问了|(?:微信|号)只(?:是)?给家人|just for family|(?<!原始股)骗局)",
+    r"怎么退|联系平台|(?:已|都)?屏蔽了|千万别做|别问了|拉黑|别(?:瞎|乱)信|瞎编|当笑话|号称|"
+    r"不建议|不推荐|不承诺|都是骗|凡是|(?:手机号|号码|微信|电话|住址)不公开|不加(?:粉丝|陌生人|好友)|"
+    r"(?:别|不要|莫)(?:去)?加(?:任何)?(?:私人|陌生)|不接受[^，,。！？!?]{0,6}(?:刷|打赏|礼物)|管好|"
+    r"先下播|下播陪|不(?:做|当)(?:童模|小主播|童星)|留着买|保护(?:好)?(?:自己的|你的|大家的)?隐私|"
+    r"提醒平台|平台核实|\bplease\s+don['’ ]?t\s+(?:send|gift|tip|donate)\b|(?:微信|号)只(?:是)?给家人|just for family|(?<!原始股)骗局)",
     re.I,
 )
 # the first words of an answer that says no, after a question in the sentence before:

@@ -123,9 +123,9 @@ class Scanner:
                 if need is not None and not need.search(sentence):
                     continue  # 微信支付, 未成年人下单请家长: the word without its construction
                 rule = self.rules[hit.rule]
-                # a swear word is one inside a refusal too (卧槽，这傻逼又来了，房管把他踢了):
-                # whole-word vulgarity lexicons keep only their own denials
-                swear = rule.category == "vulgarity" and rule.word_boundary
+                # an insult is one inside a refusal too (卧槽，这傻逼又来了，房管把他踢了;
+                # 河南人都是骗子): vulgarity rules keep only their own denials
+                swear = rule.category == "vulgarity"
                 if self.refusals and not swear and self._refused(doc, hit):
                     continue  # 有弹幕问我番号，这个真不能说: a refusal, not a disclosure
                 out.append(hit)
@@ -191,11 +191,15 @@ class Scanner:
         allowed = frozenset(r.category for r in self.rules)
         out = []
         for a, b in doc.sentences():
-            if self.refusals and refused(doc.text, a, b, doc.segment_of(a)[1]):
-                continue  # a refusal or a warning speaks about the rule, as for the rules
             opinion = model.judge(doc.text[a:b], allowed)
             if opinion is None:
                 continue
+            if (
+                self.refusals
+                and opinion.category != "vulgarity"
+                and refused(doc.text, a, b, doc.segment_of(a)[1])
+            ):
+                continue  # a refusal or a warning speaks about the rule, as for the rules
             f = self._timed(doc, a, b)
             if any(
                 g.category == opinion.category and g.start <= f.end and g.end >= f.start
