@@ -38,7 +38,7 @@ CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
 # tuning material: tune; heldout, heldout2, heldout3a/3b (each was the independent
 # measurement until it had been reported, then its misses were tuned on); tune4-tune11
 # (one writer each, every file scored once before its round of tuning), heldout4a/4b
-# to heldout10a/10b (reported once each, then tuned on). heldout11a/11b
+# to heldout11a/11b (reported once each, then tuned on). heldout12a/12b
 # were written by two more people who never saw the packs or the other files, and are
 # the independent measurement: counts only, never sentences
 _SPLIT = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
@@ -73,8 +73,10 @@ LABELS = {
     "heldout9b": "heldout9b (tuning 25, reported once before)",
     "heldout10a": "heldout10a (tuning 26, reported once before)",
     "heldout10b": "heldout10b (tuning 27, reported once before)",
-    "heldout11a": "heldout11a (independent)",
-    "heldout11b": "heldout11b (independent)",
+    "heldout11a": "heldout11a (tuning 28, reported once before)",
+    "heldout11b": "heldout11b (tuning 29, reported once before)",
+    "heldout12a": "heldout12a (independent)",
+    "heldout12b": "heldout12b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",
