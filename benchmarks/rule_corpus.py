@@ -38,7 +38,7 @@ CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
 # tuning material: tune; heldout, heldout2, heldout3a/3b (each was the independent
 # measurement until it had been reported, then its misses were tuned on); tune4-tune11
 # (one writer each, every file scored once before its round of tuning), heldout4a/4b
-# to heldout11a/11b (reported once each, then tuned on). heldout12a/12b
+# to heldout12a/12b (reported once each, then tuned on). heldout13a/13b
 # were written by two more people who never saw the packs or the other files, and are
 # the independent measurement: counts only, never sentences
 _SPLIT = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
@@ -75,8 +75,10 @@ LABELS = {
     "heldout10b": "heldout10b (tuning 27, reported once before)",
     "heldout11a": "heldout11a (tuning 28, reported once before)",
     "heldout11b": "heldout11b (tuning 29, reported once before)",
-    "heldout12a": "heldout12a (independent)",
-    "heldout12b": "heldout12b (independent)",
+    "heldout12a": "heldout12a (tuning 30, reported once before)",
+    "heldout12b": "heldout12b (tuning 31, reported once before)",
+    "heldout13a": "heldout13a (independent)",
+    "heldout13b": "heldout13b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",
