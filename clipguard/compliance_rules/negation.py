@@ -147,6 +147,11 @@ SENTENCE_REFUSAL = re.compile(
     r"这个词不能用|出了问题没人管|(?:一律)?不签|等(?:你|她|他)成年|成年再说|\bplease\s+don['’ ]?t\s+(?:send|gift|tip|donate)\b|(?:微信|号)只(?:是)?给家人|just for family|(?<!原始股)骗局)",
     re.I,
 )
+# categories whose words are the violation themselves: an insult is one inside a refusal
+# too (卧槽，这傻逼又来了，房管把他踢了; 河南人都是骗子，别跟他们买), so their rules keep only
+# their own denials and a refusal elsewhere in the sentence never excuses them
+UNEXCUSED = frozenset({"vulgarity"})
+
 # the first words of an answer that says no, after a question in the sentence before:
 # 国家级？不是啊…, Does it cure acne? No, …
 ANSWER_NO = re.compile(

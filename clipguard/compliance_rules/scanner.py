@@ -20,6 +20,7 @@ from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
 from clipguard.compliance_rules.hotwords import default_hotwords
 from clipguard.compliance_rules.matchers import CompileContext, compile_all
 from clipguard.compliance_rules.negation import (
+    UNEXCUSED,
     compile_cues,
     negated,
     refused,
@@ -102,6 +103,7 @@ class Scanner:
             for rule in scope:
                 excepted[rule].append((cs, ce))
         out = []
+        refusals: dict[tuple[int, int], bool] = {}  # per sentence: asked once, many hits
         for matcher in self.matchers:
             # 私聊。我们 is not 私聊我: terms stay inside one sentence, unless the matcher
             # is about a construction over two (在部队待过。这事我清楚)
@@ -118,16 +120,15 @@ class Scanner:
                 cues = self._negations[hit.rule]
                 if cues is not None and negated(doc, hit, cues):
                     continue  # 不治病, 千万不要打赏: the rule's words in a denial
-                sentence = self._sentence(doc, hit)
+                a, b, e = self._bounds(doc, hit)
                 need = self._requires[hit.rule]
-                if need is not None and not need.search(sentence):
+                if need is not None and not need.search(doc.text[a:b]):
                     continue  # 微信支付, 未成年人下单请家长: the word without its construction
-                rule = self.rules[hit.rule]
-                # an insult is one inside a refusal too (卧槽，这傻逼又来了，房管把他踢了;
-                # 河南人都是骗子): vulgarity rules keep only their own denials
-                swear = rule.category == "vulgarity"
-                if self.refusals and not swear and self._refused(doc, hit):
-                    continue  # 有弹幕问我番号，这个真不能说: a refusal, not a disclosure
+                if self.refusals and self.rules[hit.rule].category not in UNEXCUSED:
+                    if (a, b) not in refusals:
+                        refusals[a, b] = refused(doc.text, a, b, e)
+                    if refusals[a, b]:
+                        continue  # 有弹幕问我番号，这个真不能说: a refusal, not a disclosure
                 out.append(hit)
         return out
 
@@ -144,19 +145,6 @@ class Scanner:
         while b < e and text[b] not in SENTENCE_MARKS:
             b += 1
         return a, b, e
-
-    @classmethod
-    def _sentence(cls, doc: Document, hit: Hit) -> str:
-        """The hit's sentence (a rule's ``requires`` looks only there)."""
-        a, b, _ = cls._bounds(doc, hit)
-        return doc.text[a:b]
-
-    @classmethod
-    def _refused(cls, doc: Document, hit: Hit) -> bool:
-        """``negation.refused`` on the hit's sentence; the answer may follow it in the
-        same segment."""
-        a, b, e = cls._bounds(doc, hit)
-        return refused(doc.text, a, b, e)
 
     def _on_boundaries(self, doc: Document, hit: Hit) -> bool:
         starts, ends = self.context.boundaries(doc, hit.start)
@@ -196,7 +184,7 @@ class Scanner:
                 continue
             if (
                 self.refusals
-                and opinion.category != "vulgarity"
+                and opinion.category not in UNEXCUSED
                 and refused(doc.text, a, b, doc.segment_of(a)[1])
             ):
                 continue  # a refusal or a warning speaks about the rule, as for the rules

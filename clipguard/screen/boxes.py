@@ -7,13 +7,30 @@ geometry library would be a dependency for them alone.
 
 from __future__ import annotations
 
-from clipguard.screen.frames import Box
+import math
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in source pixels, x1 and y1 exclusive
 
 PAD = 16  # px of background round a change: the detector needs a margin round a line
 EDGE = 3  # px: a line this close to a crop's side may go on past it
 LETTERBOX = 8  # RapidOCR pads an image wider than this to twice its height with black;
 # a crop is made taller with the frame's own pixels instead, which costs less
 PART = 0.75  # a change narrower than this share of its line left part of the line as it was
+
+
+def area(b: Box) -> int:
+    return (b[2] - b[0]) * (b[3] - b[1])
+
+
+def scaled(x: int, y: int, w: int, h: int, sx: float, sy: float, width: int, height: int) -> Box:
+    """The box ``x, y, w, h`` of a small map, in source pixels (scale ``sx``, ``sy``),
+    rounded outwards and kept inside the ``width`` x ``height`` frame."""
+    return (
+        int(x * sx),
+        int(y * sy),
+        min(width, int(math.ceil((x + w) * sx))),
+        min(height, int(math.ceil((y + h) * sy))),
+    )
 
 
 def box(bbox: tuple[int, int, int, int]) -> Box:

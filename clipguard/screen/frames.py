@@ -25,13 +25,12 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from clipguard.media import iter_sampled_frames
+from clipguard.screen.boxes import Box, area, scaled
 
 SAMPLE_SECONDS = 1.0
 SMALL = (320, 180)  # where edges are compared
 CHANGE_BLOCK = 24  # px of SMALL: the size of a region that must change
 CHANGE_SHARE = 0.12  # of that region's pixels whose stable edges changed
-
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in source pixels, x1 and y1 exclusive
 
 
 @dataclass(frozen=True)
@@ -142,15 +141,8 @@ def _regions(
                 xs.max() - xs.min() + 1,
                 ys.max() - ys.min() + 1,
             )
-        out.append(
-            (
-                int(x * sx),
-                int(y * sy),
-                min(width, int(np.ceil((x + w) * sx))),
-                min(height, int(np.ceil((y + h) * sy))),
-            )
-        )
-    if not out or sum((b[2] - b[0]) * (b[3] - b[1]) for b in out) > REGION_MAX * width * height:
+        out.append(scaled(x, y, w, h, sx, sy, width, height))
+    if not out or sum(map(area, out)) > REGION_MAX * width * height:
         return None
     return tuple(out)
 
@@ -165,16 +157,8 @@ def _areas(detail: np.ndarray, width: int, height: int) -> tuple[Box, ...] | Non
     if n - 1 > AREA_COUNT:
         return None
     sx, sy = width / SMALL[0], height / SMALL[1]
-    out = tuple(
-        (
-            int(x * sx),
-            int(y * sy),
-            min(width, int(np.ceil((x + w) * sx))),
-            min(height, int(np.ceil((y + h) * sy))),
-        )
-        for x, y, w, h, _area in stats[1:n]
-    )
-    if sum((b[2] - b[0]) * (b[3] - b[1]) for b in out) > AREA_MAX * width * height:
+    out = tuple(scaled(x, y, w, h, sx, sy, width, height) for x, y, w, h, _ in stats[1:n])
+    if sum(map(area, out)) > AREA_MAX * width * height:
         return None
     return out
 

@@ -96,7 +96,7 @@ def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return abs(ax - bx) <= max(a[2], b[2]) / 2 + 8 and abs(ay - by) <= max(a[3], b[3]) / 2 + 8
 
 
-Box = frames.Box
+Box = boxes.Box
 
 
 def _line_change(crop: Box, regions: tuple[Box, ...], before: list[Track]) -> Track | None:
@@ -216,8 +216,10 @@ def _plan(sample: frames.Sample, before: list[Track] | None) -> tuple[list[Box],
         ), before
     if sample.areas is not None:
         crops = boxes.crops(sample.areas, [], sample.image.shape)
-        area = sum((c[2] - c[0]) * (c[3] - c[1]) for c in crops)
-        if len(crops) <= frames.AREA_COUNT and area <= frames.AREA_MAX * w * h:
+        if (
+            len(crops) <= frames.AREA_COUNT
+            and sum(map(boxes.area, crops)) <= frames.AREA_MAX * w * h
+        ):
             return crops, []
     return [(0, 0, w, h)], []
 
