@@ -8,8 +8,9 @@ never saw the packs. ``halves.yaml`` says which files are tuning material (each
 held-out file became tuning material once it had been reported) and which are the
 independent measurement, of which this script prints counts only, never a sentence.
 
-A violating sentence is found when a finding of its category exists (any severity);
-a clean sentence is flagged when any ``review`` or ``block`` finding exists.
+A violating sentence is found when a finding of its category exists (any severity, but
+not one the second opinion doubted down to ``info``); a clean sentence is flagged when
+any ``review`` or ``block`` finding exists.
 
     python benchmarks/rule_corpus.py                 # every file, rules alone
     python benchmarks/rule_corpus.py --half tuning --misses  # tuning material's misses
@@ -77,8 +78,12 @@ LABELS = {
     "heldout11b": "heldout11b (tuning 29, reported once before)",
     "heldout12a": "heldout12a (tuning 30, reported once before)",
     "heldout12b": "heldout12b (tuning 31, reported once before)",
-    "heldout13a": "heldout13a (independent)",
-    "heldout13b": "heldout13b (independent)",
+    "heldout13a": "heldout13a (tuning 32, reported once before)",
+    "heldout13b": "heldout13b (tuning 33, reported once before)",
+    "heldout14a": "heldout14a (independent)",
+    "heldout14b": "heldout14b (independent)",
+    "heldout15a": "heldout15a (independent)",
+    "heldout15b": "heldout15b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",
@@ -133,8 +138,8 @@ def rule_kind(rule_id: str) -> str:
 def judge(scanner: Scanner, s: Sentence, opinion: bool = True) -> Outcome:
     """What the shipped default says (rules and the second opinion), or the rules alone."""
     findings: list[Finding] = scanner.scan(Document.from_text(s.text), opinion=opinion)
-    if s.violation:
-        mine = [f for f in findings if f.category == s.category]
+    if s.violation:  # a finding the second opinion doubted down to info does not count
+        mine = [f for f in findings if f.category == s.category and "doubted" not in f.extra]
     else:
         mine = [f for f in findings if f.severity in FLAGGING]
     return Outcome(

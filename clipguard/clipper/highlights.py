@@ -109,9 +109,17 @@ def _first_in(start: float, end: float, findings: list[Finding]) -> Finding | No
 
 
 def gated_findings(transcript: Transcript, findings: list[Finding], gate: str) -> list[Finding]:
-    """What the gate keeps out of clips: findings at or above ``gate`` and every
-    coverage gap (as a block-level pseudo-finding)."""
-    kept = [f for f in findings if severity_rank(f.severity) >= severity_rank(gate)]
+    """What the gate keeps out of clips: findings at or above ``gate``, those the
+    second opinion doubted down from it (a doubt lightens a reviewer's queue; a promo
+    clip still takes no chance), and every coverage gap (as a block-level
+    pseudo-finding)."""
+    rank = severity_rank(gate)
+    kept = [
+        f
+        for f in findings
+        if severity_rank(f.severity) >= rank
+        or severity_rank(f.extra.get("doubted", {}).get("was", "info")) >= rank
+    ]
     return kept + gap_findings(transcript)
 
 

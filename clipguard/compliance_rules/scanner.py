@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 
 from clipguard.compliance_rules import acoustic
+from clipguard.compliance_rules import opinion as opinion_mod
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.dedupe import dedupe
 from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
@@ -157,7 +158,14 @@ class Scanner:
         found = dedupe(
             [self._finding(doc, h.rule, h.start, h.end, h.matched, h.kind) for h in self.hits(doc)]
         )
-        return found + self.second_opinion(doc, found) if opinion else found
+        if not opinion:
+            return found
+        found = self.doubted(doc, found)
+        return found + self.second_opinion(doc, found)
+
+    def doubted(self, doc: Document, found: list[Finding]) -> list[Finding]:
+        """See ``opinion.doubted``."""
+        return opinion_mod.doubted(self, doc, found)
 
     @functools.cached_property
     def model(self) -> SecondOpinion | None:
@@ -169,54 +177,11 @@ class Scanner:
             return None
 
     def second_opinion(self, source: Transcript | Document, found: list[Finding]) -> list[Finding]:
-        """Sentences the model reads as a violation of one of the packs' categories
-        that no finding of that category covers yet: ``review`` findings that carry
-        the model's probability and the n-grams that weighed most."""
-        model = self.model
-        if model is None:
-            return []
+        """See ``opinion.added``."""
         doc = source if isinstance(source, Document) else Document.from_transcript(source)
-        allowed = frozenset(r.category for r in self.rules)
-        out = []
-        for a, b in doc.sentences():
-            opinion = model.judge(doc.text[a:b], allowed)
-            if opinion is None:
-                continue
-            if (
-                self.refusals
-                and opinion.category not in UNEXCUSED
-                and refused(doc.text, a, b, doc.segment_of(a)[1])
-            ):
-                continue  # a refusal or a warning speaks about the rule, as for the rules
-            f = self._timed(doc, a, b)
-            if any(
-                g.category == opinion.category and g.start <= f.end and g.end >= f.start
-                for g in found
-            ):
-                continue  # a rule already found it: the model adds nothing
-            out.append(
-                dataclasses.replace(
-                    f,
-                    rule_id=f"learned.{opinion.category}",
-                    category=opinion.category,
-                    severity="review",
-                    matched="、".join(opinion.evidence),
-                    match="learned",
-                    pack="second_opinion",
-                    description=(
-                        f"second opinion: a character n-gram model trained on the rule "
-                        f"corpus reads this sentence as {opinion.category} "
-                        f"(p={opinion.probability:.2f}); please confirm"
-                    ),
-                    extra={
-                        "probability": round(opinion.probability, 3),
-                        "evidence": list(opinion.evidence),
-                    },
-                )
-            )
-        return out
+        return opinion_mod.added(self, doc, found)
 
-    def _timed(self, doc: Document, start: int, end: int) -> Finding:
+    def timed(self, doc: Document, start: int, end: int) -> Finding:
         """Offsets ``start:end`` as an untyped finding: times, words and context."""
         first, last = doc.word_at(start), doc.word_at(end - 1)
         words = doc.words[first : last + 1]
@@ -239,7 +204,7 @@ class Scanner:
         """A match at document offsets ``start:end`` as a finding timed from its words."""
         rule = self.rules[index]
         return dataclasses.replace(
-            self._timed(doc, start, end),
+            self.timed(doc, start, end),
             rule_id=rule.id,
             category=rule.category,
             severity=rule.severity,

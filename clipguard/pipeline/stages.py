@@ -151,8 +151,10 @@ def stage_scan(
         with refinement("scan", "acoustic verification of sound-alike terms"):
             speech += scanner.verify_by_sound(doc, speech, score)
         verify_s = time.perf_counter() - t1
-    # the second opinion reads sentences no rule of their category found (review only)
-    with refinement("scan", "second opinion (character n-gram model)"):
+    # the second opinion doubts rule findings in sentences it reads as clean (info,
+    # still kept out of clips) and reads sentences no rule of their category found
+    with refinement("scan", "second opinion (n-gram and sentence-vector model)"):
+        speech = scanner.doubted(doc, speech)
         speech += scanner.second_opinion(doc, speech)
     findings = sorted(speech + screen, key=lambda f: (f.start, f.end, f.rule_id))
     write_json(layout.findings, findings_document(scanner, transcript, findings))
