@@ -31,9 +31,9 @@ def _overlaps(f: Finding, sentence: Finding) -> bool:
 
 def doubted(scanner: Scanner, doc: Document, found: list[Finding]) -> list[Finding]:
     """The rules' ``review``/``block`` findings in sentences the second opinion reads as
-    clean (p >= ``DOUBT``, alone and with the sentences either side) become ``info``, with the model's word beside the rule's:
-    still listed for the reviewer and still kept out of clips (``extra["doubted"]``), no
-    longer counted as a violation. Insults are never doubted (``UNEXCUSED``): the word
+    clean (p >= ``DOUBT``, alone and with the sentences either side) become ``info``,
+    with the model's word beside the rule's: still listed for the reviewer and still
+    kept out of clips (``extra["doubted"]``), no longer counted as a violation. Insults are never doubted (``UNEXCUSED``): the word
     is the violation whatever the sentence."""
     model = scanner.model
     flagging = [
@@ -55,8 +55,8 @@ def doubted(scanner: Scanner, doc: Document, found: list[Finding]) -> list[Findi
     near = [
         doc.text[spans[max(0, i - 1)][0] : spans[min(len(spans) - 1, i + 1)][1]] for i in holding
     ]
-    odds = model.clean_odds(list(dict.fromkeys(texts + near)))
-    by_text = dict(zip(dict.fromkeys(texts + near), odds))
+    unique = list(dict.fromkeys(texts + near))  # one embedding per distinct text
+    by_text = dict(zip(unique, model.clean_odds(unique)))
     doubts = {
         i: min(a, b)
         for i, t, n in zip(holding, texts, near)

@@ -158,8 +158,11 @@ class Scanner:
         found = dedupe(
             [self._finding(doc, h.rule, h.start, h.end, h.matched, h.kind) for h in self.hits(doc)]
         )
-        if not opinion:
-            return found
+        return self.with_opinion(doc, found) if opinion else found
+
+    def with_opinion(self, doc: Document, found: list[Finding]) -> list[Finding]:
+        """``found`` after the second opinion: doubted where it reads clean, then what
+        it adds (one place for the order, used by ``scan`` and the pipeline's stage)."""
         found = self.doubted(doc, found)
         return found + self.second_opinion(doc, found)
 

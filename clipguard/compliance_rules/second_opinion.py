@@ -218,10 +218,21 @@ class SecondOpinion:
         norm = float(np.sqrt((val * val).sum()))
         return idx, (val / norm if norm else val)
 
+    def _ngram_proba(self, feats: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        idx, val = feats
+        return _softmax(self.coef[:, idx] @ val + self.intercept)
+
     def proba(self, text: str) -> np.ndarray:
         """The n-gram model's class probabilities."""
-        idx, val = self._features(text)
-        return _softmax(self.coef[:, idx] @ val + self.intercept)
+        return self._ngram_proba(self._features(text))
+
+    def _first_pass(
+        self, texts: Sequence[str]
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray] | None], list[np.ndarray | None]]:
+        """Features and n-gram probabilities of each text long enough to judge (None
+        for the others): the cheap pass that decides which texts are embedded."""
+        feats = [self._features(t) if len(t.strip()) >= MIN_CHARS else None for t in texts]
+        return feats, [None if f is None else self._ngram_proba(f) for f in feats]
 
     def proba_many(self, texts: list[str]) -> np.ndarray:
         return np.array([self.proba(t) for t in texts])
@@ -248,13 +259,8 @@ class SecondOpinion:
         if self.mix is None:
             return out
         ci = self.classes.index("clean")
-        feats = [self._features(t) if len(t.strip()) >= MIN_CHARS else None for t in texts]
-        asks = [
-            i
-            for i, f in enumerate(feats)
-            if f is not None
-            and _softmax(self.coef[:, f[0]] @ f[1] + self.intercept)[ci] >= DOUBT_GATE
-        ]
+        feats, first = self._first_pass(texts)
+        asks = [i for i, p in enumerate(first) if p is not None and p[ci] >= DOUBT_GATE]
         vecs = embed([texts[i] for i in asks]) if asks else None
         for i, vec in zip(asks, vecs if vecs is not None else []):
             f = feats[i]
@@ -275,11 +281,7 @@ class SecondOpinion:
         is one of ``allowed`` (the categories of the packs in use); else None. A text is
         embedded only where the n-gram model gives at least ``gate`` to an allowed
         category that ``covered(i, category)`` (a finding already there) does not."""
-        feats = [self._features(t) if len(t.strip()) >= MIN_CHARS else None for t in texts]
-        first = [
-            None if f is None else _softmax(self.coef[:, f[0]] @ f[1] + self.intercept)
-            for f in feats
-        ]
+        feats, first = self._first_pass(texts)
         out: list[Opinion | None] = [None] * len(texts)
         mix = self.mix
         asks = [

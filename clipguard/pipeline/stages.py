@@ -156,8 +156,7 @@ def stage_scan(
     # still kept out of clips) and reads sentences no rule of their category found
     with refinement("scan", "second opinion (n-gram and sentence-vector model)"):
         try:
-            speech = scanner.doubted(doc, speech)
-            speech += scanner.second_opinion(doc, speech)
+            speech = scanner.with_opinion(doc, speech)
         finally:
             release_embedder()
     findings = sorted(speech + screen, key=lambda f: (f.start, f.end, f.rule_id))
