@@ -101,13 +101,21 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def peak_mb() -> float:
+    """This process's peak resident set so far (Linux: ru_maxrss is in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class Phases:
-    """Wall and CPU seconds per stage the run's progress callback names."""
+    """Wall and CPU seconds per stage the run's progress callback names, and the peak
+    RSS when each stage ended: the peak never falls, so the stage where it rises is
+    the one that set it."""
 
     def __init__(self) -> None:
         self.current = ""
         self.mark = (0.0, 0.0)
         self.seconds: dict[str, tuple[float, float]] = {}
+        self.peaks: dict[str, float] = {"(before the run)": peak_mb()}
 
     def __call__(self, done: float, total: float, stage: str) -> None:
         if stage != self.current:
@@ -118,6 +126,7 @@ class Phases:
                     wall + now[0] - self.mark[0],
                     cpu + now[1] - self.mark[1],
                 )
+                self.peaks[self.current] = peak_mb()
             self.current, self.mark = stage, now
 
 
@@ -172,7 +181,7 @@ def main() -> None:
         result = process_recording(media, tmp / "out", options, progress=phases)
         wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
         phases(1.0, 1.0, "")
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = peak_mb()
         root = Path(result.out_dir)
         stages = Manifest.load(root / "manifest.json").data["stages"]
         transcript = Transcript.from_dict(read_json(root / "transcript.json"))
@@ -227,7 +236,8 @@ def main() -> None:
         f"findings {sum(result.findings.values())} {result.findings}\n"
         f"clips {result.clips} ({durations or '-'} s){'; ' + result.clips_note if result.clips_note else ''}\n"
         f"clips over a planted violation: {'; '.join(touching) or 'none'}\n"
-        f"peak RSS {rss:.0f} MB (goal <= 2048)"
+        f"peak RSS {rss:.0f} MB (goal <= 2048); when each stage ended: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in phases.peaks.items())
     )
     if score.missed:
         missed = ", ".join(f"#{i} {term} ({cat})" for i, term, cat in score.missed[:8])
