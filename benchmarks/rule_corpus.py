@@ -46,6 +46,8 @@ _SPLIT = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
 TUNING: tuple[str, ...] = tuple(_SPLIT["tuning"])
 INDEPENDENT: tuple[str, ...] = tuple(_SPLIT["independent"])
 HALVES = (*TUNING, *INDEPENDENT)
+EVERYDAY_TUNING: tuple[str, ...] = tuple(_SPLIT.get("everyday_tuning", ()))
+EVERYDAY_INDEPENDENT: tuple[str, ...] = tuple(_SPLIT.get("everyday_independent", ()))
 LABELS = {
     "tune": "tune",
     "heldout": "heldout (tuning 2)",
@@ -82,10 +84,14 @@ LABELS = {
     "heldout13b": "heldout13b (tuning 33, reported once before)",
     "heldout14a": "heldout14a (tuning 34, reported once before)",
     "heldout14b": "heldout14b (tuning 35, reported once before)",
-    "heldout15a": "heldout15a (independent)",
-    "heldout15b": "heldout15b (independent)",
-    "heldout16a": "heldout16a (independent)",
-    "heldout16b": "heldout16b (independent)",
+    "heldout15a": "heldout15a (tuning 36, reported once before)",
+    "heldout15b": "heldout15b (tuning 37, reported once before)",
+    "heldout16a": "heldout16a (tuning 38, reported once before)",
+    "heldout16b": "heldout16b (tuning 39, reported once before)",
+    "heldout17a": "heldout17a (tuning 40, reported once before)",
+    "heldout17b": "heldout17b (tuning 41, reported once before)",
+    "heldout18a": "heldout18a (independent)",
+    "heldout18b": "heldout18b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",

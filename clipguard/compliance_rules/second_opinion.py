@@ -35,6 +35,7 @@ import hashlib
 import math
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,11 @@ DOUBT_GATE = 0.30
 EMBED_BATCH = 16
 EVIDENCE = 3
 _SPACES = re.compile(r"\s\s+")
+# NFKC folds full-width forms (，？！：ｖｘ１２ → ,?!:vx12); the rest of the CJK punctuation
+# NFKC keeps is folded by hand to the same ASCII marks
+_FOLD = str.maketrans(
+    {"。": ".", "、": ",", "“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "—": "-"}
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,6 +117,14 @@ def embed(texts: Sequence[str]) -> np.ndarray | None:
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = np.exp(z - z.max())
     return z / z.sum()
+
+
+def fold(text: str) -> str:
+    """One spelling for punctuation and width before n-grams are counted, at training and
+    at reading alike. Why: Whisper writes ASCII commas where the corpus's writers typed
+    full-width ones, and a rare n-gram such as ``,上`` then weighed like a wording (the
+    hour's hype line 家人们,三二一,上练结,秒杀开始了 read as a financial promise)."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
 def ngram_counts(text: str) -> Counter[str]:
@@ -207,7 +221,7 @@ class SecondOpinion:
         """Indices and L2-normalised sublinear TF-IDF values of the known n-grams."""
         pairs = [
             (self.index[g], 1.0 + math.log(c))
-            for g, c in ngram_counts(text).items()
+            for g, c in ngram_counts(fold(text)).items()
             if g in self.index
         ]
         if not pairs:
@@ -325,8 +339,10 @@ class SecondOpinion:
         weight = coef[best, idx] * val
         order = np.argsort(-weight)
         evidence = tuple(
-            g
-            for g in (self.grams[int(idx[k])].strip() for k in order if weight[k] > 0)
-            if len(g) >= 2
+            dict.fromkeys(  # "家人" and " 家人" are two n-grams, one piece of evidence
+                g
+                for g in (self.grams[int(idx[k])].strip() for k in order if weight[k] > 0)
+                if sum(ch.isalnum() for ch in g) >= 2  # never a mark or a lone character
+            )
         )[:EVIDENCE]
         return Opinion(cat, float(p[best]), evidence)
