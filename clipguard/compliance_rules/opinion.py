@@ -33,8 +33,8 @@ def doubted(scanner: Scanner, doc: Document, found: list[Finding]) -> list[Findi
     """The rules' ``review``/``block`` findings in sentences the second opinion reads as
     clean (p >= ``DOUBT``, alone and with the sentences either side) become ``info``,
     with the model's word beside the rule's: still listed for the reviewer and still
-    kept out of clips (``extra["doubted"]``), no longer counted as a violation. Insults are never doubted (``UNEXCUSED``): the word
-    is the violation whatever the sentence."""
+    kept out of clips (``extra["doubted"]``), no longer counted as a violation. Insults
+    are never doubted (``UNEXCUSED``): the word is the violation whatever the sentence."""
     model = scanner.model
     flagging = [
         f
