@@ -92,6 +92,8 @@ LABELS = {
     "heldout17b": "heldout17b (tuning 41, reported once before)",
     "heldout18a": "heldout18a (independent)",
     "heldout18b": "heldout18b (independent)",
+    "heldout19a": "heldout19a (independent)",
+    "heldout19b": "heldout19b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",
