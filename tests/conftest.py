@@ -38,25 +38,49 @@ def out_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def transcripts(fixtures: Path, out_root: Path) -> dict:
-    """Transcribe the fixtures once with the default model; other tests build on these."""
+def shared_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder every pytest-xdist worker of this run sees (the run's own base folder,
+    one above each worker's), so work done once is not done again per worker; without
+    xdist it is this session's base folder. Never shared between runs."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+@pytest.fixture(scope="session")
+def transcripts(fixtures: Path, out_root: Path, shared_root: Path) -> dict:
+    """Transcribe the fixtures once per run with the default model; other tests build
+    on these. Under xdist the first worker transcribes into the shared folder while
+    the others wait on its lock; each worker then copies the result into its own
+    output root (tests write there) and reads it back through the transcript cache,
+    exactly as a re-run would."""
+    import shutil
+
+    from filelock import FileLock
+
     from clipguard.asr.transcribe import TranscribeOptions
     from clipguard.compliance_rules.scanner import default_hotwords
     from clipguard.pipeline.layout import RecordingLayout
     from clipguard.pipeline.stages import stage_transcribe
 
+    shared = shared_root / "transcripts"
+    # the CLI's defaults (rule vocabulary as prompt), so CLI tests reuse this cache
+    options = TranscribeOptions(hotwords=default_hotwords())
+    names = ("shop_zh", "review_en", "dev_zh")
+    with FileLock(str(shared_root / "transcripts.lock")):
+        for name in names:
+            media = fixtures / f"{name}.mp4"
+            stage_transcribe(media, RecordingLayout.of(shared, media), options)
     result = {}
-    for name in ("shop_zh", "review_en", "dev_zh"):
+    for name in names:
         media = fixtures / f"{name}.mp4"
-        # the CLI's defaults (rule vocabulary as prompt), so CLI tests reuse this cache
-        options = TranscribeOptions(hotwords=default_hotwords())
+        shutil.copytree(shared / name, out_root / name, dirs_exist_ok=True)
         transcript, _ = stage_transcribe(media, RecordingLayout.of(out_root, media), options)
         result[name] = transcript
     return result
 
 
 @pytest.fixture(scope="session")
-def seed_transcript(out_root: Path, transcripts: dict):
+def seed_transcript(shared_root: Path, transcripts: dict):
     """Put the session's real transcript of a fixture into another output root, the
     way a previous run would have left it, so a test about something else (batch
     scheduling, file modes) does not pay for transcribing the same audio again."""
@@ -65,7 +89,8 @@ def seed_transcript(out_root: Path, transcripts: dict):
     from clipguard.writers import read_json, write_json
 
     def seed(dest_root: Path, name: str) -> None:
-        src, dest = out_root / name, Path(dest_root) / name
+        # from the pristine copy: tests may re-run stages in their worker's out_root
+        src, dest = shared_root / "transcripts" / name, Path(dest_root) / name
         dest.mkdir(parents=True, exist_ok=True)
         for f in ("transcript.json", "transcript.srt", "transcript.vtt", "audio_envelope.npy"):
             if (src / f).exists():
