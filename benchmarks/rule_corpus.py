@@ -90,8 +90,8 @@ LABELS = {
     "heldout16b": "heldout16b (tuning 39, reported once before)",
     "heldout17a": "heldout17a (tuning 40, reported once before)",
     "heldout17b": "heldout17b (tuning 41, reported once before)",
-    "heldout18a": "heldout18a (independent)",
-    "heldout18b": "heldout18b (independent)",
+    "heldout18a": "heldout18a (tuning 42, reported once before)",
+    "heldout18b": "heldout18b (tuning 43, reported once before)",
     "heldout19a": "heldout19a (independent)",
     "heldout19b": "heldout19b (independent)",
 }

