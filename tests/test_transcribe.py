@@ -79,21 +79,27 @@ def test_outputs_follow_spec(transcripts, out_root, fixtures):
     assert manifest["input"]["sha256"] == data["media"]["sha256"]
 
 
-def test_second_run_reuses_cache_without_model(transcripts, out_root, fixtures, monkeypatch):
+def test_second_run_reuses_cache_without_model(
+    transcripts, seed_transcript, fixtures, tmp_path, monkeypatch
+):
+    # its own copy: the failed run below leaves a failed transcribe stage behind, which
+    # would make a later test in the session's out_root transcribe again
+    seed_transcript(tmp_path, "shop_zh")
+
     def boom(*a, **k):
         raise AssertionError("model must not run again for unchanged input and options")
 
     monkeypatch.setattr("clipguard.pipeline.stages.transcribe", boom)
     media = fixtures / "shop_zh.mp4"
     options = TranscribeOptions(hotwords=default_hotwords())
-    t, cached = stage_transcribe(media, RecordingLayout.of(out_root, media), options)
+    t, cached = stage_transcribe(media, RecordingLayout.of(tmp_path, media), options)
     assert cached
     assert [(s.start, s.text) for s in t.segments] == [
         (round(s.start, 3), s.text) for s in transcripts["shop_zh"].segments
     ]
     # changing an option that changes the output invalidates the cache
     with pytest.raises(AssertionError):
-        stage_transcribe(media, RecordingLayout.of(out_root, media), replace(options, beam_size=2))
+        stage_transcribe(media, RecordingLayout.of(tmp_path, media), replace(options, beam_size=2))
 
 
 @pytest.mark.parametrize(
