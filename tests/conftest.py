@@ -101,3 +101,19 @@ def seed_transcript(shared_root: Path, transcripts: dict):
         write_json(dest / "manifest.json", manifest)
 
     return seed
+
+
+@pytest.fixture(scope="session")
+def private_root(tmp_path_factory: pytest.TempPathFactory, seed_transcript):
+    """A new output root holding the pristine transcripts of all three fixtures, for a
+    test module that runs later stages: it writes findings, clips and manifests of its
+    own, which another module sharing ``out_root`` would otherwise read in whatever
+    order the xdist workers happen to run them."""
+
+    def make(name: str) -> Path:
+        root = tmp_path_factory.mktemp(name)
+        for fixture in ("shop_zh", "review_en", "dev_zh"):
+            seed_transcript(root, fixture)
+        return root
+
+    return make

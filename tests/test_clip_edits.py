@@ -30,7 +30,14 @@ from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.run import RunOptions, process_recording
 from clipguard.writers import read_json
 
+
 # default gate (review); the fixtures are short, so shorter clips are asked for
+@pytest.fixture(scope="module")
+def own_root(private_root):
+    """This module's own output root (see ``private_root`` in conftest)."""
+    return private_root("edits")
+
+
 OPTS = RunOptions(
     transcribe=TranscribeOptions(hotwords=default_hotwords()),
     highlight=HighlightOptions(count=3, min_seconds=4, max_seconds=20),
@@ -39,12 +46,12 @@ HAN = r"[\u4e00-\u9fff]"
 
 
 @pytest.fixture(scope="module")
-def shop_run(fixtures, out_root, transcripts):
+def shop_run(fixtures, own_root, transcripts):
     """`run` with default gate on shop_zh (the transcript is already cached)."""
     assert OPTS.highlight.gate == "review", "the default gate keeps review findings out"
     media = fixtures / "shop_zh.mp4"
-    result = process_recording(media, out_root, OPTS)
-    layout = RecordingLayout.of(out_root, media)
+    result = process_recording(media, own_root, OPTS)
+    layout = RecordingLayout.of(own_root, media)
     clips = read_json(layout.clips_index)["clips"]
     assert clips, "shop_zh has clean material for at least one clip"
     return media, layout, result, clips
@@ -223,7 +230,7 @@ def _caption_band(path, t):
     raise AssertionError("no frame")
 
 
-def test_edited_srt_rerenders_that_clip_only(shop_run, out_root):
+def test_edited_srt_rerenders_that_clip_only(shop_run, own_root):
     media, layout, _, clips = shop_run
     target = layout.clips_dir / clips[0]["srt"]
     before = _caption_band(layout.clip(1), 1.0)
@@ -236,7 +243,7 @@ def test_edited_srt_rerenders_that_clip_only(shop_run, out_root):
         for i in (1,)
     ]
     target.write_text("\n".join(lines), encoding="utf-8")
-    result = process_recording(media, out_root, OPTS)
+    result = process_recording(media, own_root, OPTS)
     assert result.clips == len(clips)
     manifest = read_json(layout.manifest)
     assert manifest["stages"]["clips"]["rendered"] == 1

@@ -20,6 +20,13 @@ from clipguard.pipeline.highlights import stage_highlights
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_scan
 
+
+@pytest.fixture(scope="module")
+def own_root(private_root):
+    """This module's own output root (see ``private_root`` in conftest)."""
+    return private_root("clips")
+
+
 SHORT = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures last 28-50 s
 
 
@@ -28,9 +35,9 @@ def scanner():
     return Scanner(resolve_packs(None))
 
 
-def _highlights(name, transcripts, out_root, fixtures, scanner, opts=SHORT):
+def _highlights(name, transcripts, own_root, fixtures, scanner, opts=SHORT):
     media = fixtures / f"{name}.mp4"
-    layout = RecordingLayout.of(out_root, media)
+    layout = RecordingLayout.of(own_root, media)
     findings = stage_scan(transcripts[name], layout, scanner)
     result = stage_highlights(
         media, transcripts[name], findings, layout, opts, fixtures / f"{name}.chat.jsonl"
@@ -39,9 +46,9 @@ def _highlights(name, transcripts, out_root, fixtures, scanner, opts=SHORT):
 
 
 @pytest.fixture(scope="module")
-def shop_clips(transcripts, out_root, fixtures, scanner):
+def shop_clips(transcripts, own_root, fixtures, scanner):
     media, layout, result, findings = _highlights(
-        "shop_zh", transcripts, out_root, fixtures, scanner
+        "shop_zh", transcripts, own_root, fixtures, scanner
     )
     clips = stage_clips(
         media,
@@ -59,9 +66,9 @@ def _hype(truth):
     return [s for s in truth["segments"] if s["style"] == "hype"]
 
 
-def test_top_highlights_hit_hype_sentences(transcripts, out_root, fixtures, scanner):
+def test_top_highlights_hit_hype_sentences(transcripts, own_root, fixtures, scanner):
     for name, top in (("shop_zh", 2), ("review_en", 1)):
-        hs = list(_highlights(name, transcripts, out_root, fixtures, scanner)[2].highlights)
+        hs = list(_highlights(name, transcripts, own_root, fixtures, scanner)[2].highlights)
         hype = _hype(load_truth(fixtures / f"{name}.truth.json"))
         for h in hs[:top]:
             assert any(overlaps(h.start, h.end, s["start"], s["end"]) for s in hype), (name, h)
@@ -146,8 +153,8 @@ def test_captions_and_promo_are_burned_in(shop_clips):
     assert red > 0.2, "promo banner on every frame"
 
 
-def test_square_aspect_and_review_clip(transcripts, out_root, fixtures, scanner, tmp_path):
-    media, _, result, findings = _highlights("review_en", transcripts, out_root, fixtures, scanner)
+def test_square_aspect_and_review_clip(transcripts, own_root, fixtures, scanner, tmp_path):
+    media, _, result, findings = _highlights("review_en", transcripts, own_root, fixtures, scanner)
     layout = RecordingLayout(tmp_path / "review_en")
     one = HighlightOptions(count=1, min_seconds=4, max_seconds=20)
     clips = stage_clips(

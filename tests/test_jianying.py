@@ -31,16 +31,23 @@ from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_scan
 from clipguard.writers import read_json
 
+
+@pytest.fixture(scope="module")
+def own_root(private_root):
+    """This module's own output root (see ``private_root`` in conftest)."""
+    return private_root("jianying")
+
+
 SHORT = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # as tests/test_clips.py
 PROMO = "明晚8点 直播间见"
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def make_clips(transcripts, out_root, fixtures):
+def make_clips(transcripts, own_root, fixtures):
     """The clip stage on shop_zh with the given timelines / link_media."""
     media = fixtures / "shop_zh.mp4"
-    layout = RecordingLayout.of(out_root, media)
+    layout = RecordingLayout.of(own_root, media)
     findings = stage_scan(transcripts["shop_zh"], layout, Scanner(resolve_packs(None)))
     result = stage_highlights(
         media, transcripts["shop_zh"], findings, layout, SHORT, fixtures / "shop_zh.chat.jsonl"

@@ -16,6 +16,13 @@ from clipguard.compliance_rules.scanner import Scanner
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_report, stage_scan
 
+
+@pytest.fixture(scope="module")
+def own_root(private_root):
+    """This module's own output root (see ``private_root`` in conftest)."""
+    return private_root("report")
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
     "--no-sandbox",
@@ -30,9 +37,9 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def report(transcripts, out_root, fixtures):
+def report(transcripts, own_root, fixtures):
     transcript = transcripts["shop_zh"]
-    layout = RecordingLayout.of(out_root, fixtures / "shop_zh.mp4")
+    layout = RecordingLayout.of(own_root, fixtures / "shop_zh.mp4")
     findings = stage_scan(transcript, layout, Scanner(resolve_packs(None)))
     path = stage_report(layout, transcript, "absolute")
     return path, findings

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from clipguard.cli import app
+
+
+@pytest.fixture(scope="module")
+def own_root(private_root):
+    """This module's own output root (see ``private_root`` in conftest)."""
+    return private_root("run")
+
 
 runner = CliRunner()
 QUICK = ["--count", "1", "--min-seconds", "4", "--max-seconds", "20"]
@@ -16,16 +24,16 @@ def _manifest(out_dir):
     return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
-def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixtures):
+def test_run_writes_everything_and_resumes_per_stage(transcripts, own_root, fixtures):
     media = fixtures / "shop_zh.mp4"
-    out_dir = out_root / "shop_zh"
+    out_dir = own_root / "shop_zh"
     first = runner.invoke(
         app,
         [
             "run",
             str(media),
             "--out",
-            str(out_root),
+            str(own_root),
             "--json",
             *QUICK,
             "--chat",
@@ -75,7 +83,7 @@ def test_run_writes_everything_and_resumes_per_stage(transcripts, out_root, fixt
             "run",
             str(media),
             "--out",
-            str(out_root),
+            str(own_root),
             "--json",
             *QUICK,
             "--chat",
