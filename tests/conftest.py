@@ -37,6 +37,23 @@ def out_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("out")
 
 
+def _copy_transcript(src: Path, dest: Path) -> None:
+    """Leave a recording's transcript in ``dest`` as a previous run would have: the
+    transcript files and a manifest that holds only the transcribe stage."""
+    import shutil
+
+    from clipguard.writers import read_json, write_json
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in ("transcript.json", "transcript.srt", "transcript.vtt", "audio_envelope.npy"):
+        if (src / f).exists():
+            shutil.copy2(src / f, dest / f)
+    manifest = read_json(src / "manifest.json")
+    manifest["stages"] = {"transcribe": manifest["stages"]["transcribe"]}
+    manifest.pop("complete", None)
+    write_json(dest / "manifest.json", manifest)
+
+
 @pytest.fixture(scope="session")
 def shared_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """A folder every pytest-xdist worker of this run sees (the run's own base folder,
@@ -53,8 +70,6 @@ def transcripts(fixtures: Path, out_root: Path, shared_root: Path) -> dict:
     the others wait on its lock; each worker then copies the result into its own
     output root (tests write there) and reads it back through the transcript cache,
     exactly as a re-run would."""
-    import shutil
-
     from filelock import FileLock
 
     from clipguard.asr.transcribe import TranscribeOptions
@@ -73,7 +88,7 @@ def transcripts(fixtures: Path, out_root: Path, shared_root: Path) -> dict:
     result = {}
     for name in names:
         media = fixtures / f"{name}.mp4"
-        shutil.copytree(shared / name, out_root / name, dirs_exist_ok=True)
+        _copy_transcript(shared / name, out_root / name)
         transcript, _ = stage_transcribe(media, RecordingLayout.of(out_root, media), options)
         result[name] = transcript
     return result
@@ -83,37 +98,24 @@ def transcripts(fixtures: Path, out_root: Path, shared_root: Path) -> dict:
 def seed_transcript(shared_root: Path, transcripts: dict):
     """Put the session's real transcript of a fixture into another output root, the
     way a previous run would have left it, so a test about something else (batch
-    scheduling, file modes) does not pay for transcribing the same audio again."""
-    import shutil
-
-    from clipguard.writers import read_json, write_json
+    scheduling, file modes) does not pay for transcribing the same audio again. It
+    copies the pristine folder: tests may re-run stages in their worker's out_root."""
 
     def seed(dest_root: Path, name: str) -> None:
-        # from the pristine copy: tests may re-run stages in their worker's out_root
-        src, dest = shared_root / "transcripts" / name, Path(dest_root) / name
-        dest.mkdir(parents=True, exist_ok=True)
-        for f in ("transcript.json", "transcript.srt", "transcript.vtt", "audio_envelope.npy"):
-            if (src / f).exists():
-                shutil.copy2(src / f, dest / f)
-        manifest = read_json(src / "manifest.json")
-        manifest["stages"] = {"transcribe": manifest["stages"]["transcribe"]}
-        manifest.pop("complete", None)
-        write_json(dest / "manifest.json", manifest)
+        _copy_transcript(shared_root / "transcripts" / name, Path(dest_root) / name)
 
     return seed
 
 
-@pytest.fixture(scope="session")
-def private_root(tmp_path_factory: pytest.TempPathFactory, seed_transcript):
-    """A new output root holding the pristine transcripts of all three fixtures, for a
-    test module that runs later stages: it writes findings, clips and manifests of its
-    own, which another module sharing ``out_root`` would otherwise read in whatever
-    order the xdist workers happen to run them."""
-
-    def make(name: str) -> Path:
-        root = tmp_path_factory.mktemp(name)
-        for fixture in ("shop_zh", "review_en", "dev_zh"):
-            seed_transcript(root, fixture)
-        return root
-
-    return make
+@pytest.fixture(scope="module")
+def own_root(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seed_transcript
+) -> Path:
+    """An output root of the test module's own, holding the pristine transcripts of all
+    three fixtures, for a module that runs later stages: it writes findings, clips and
+    manifests of its own, which another module sharing ``out_root`` would otherwise
+    read in whatever order the xdist workers happen to run them."""
+    root = tmp_path_factory.mktemp(request.module.__name__.removeprefix("test_"))
+    for fixture in ("shop_zh", "review_en", "dev_zh"):
+        seed_transcript(root, fixture)
+    return root

@@ -30,13 +30,7 @@ from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.run import RunOptions, process_recording
 from clipguard.writers import read_json
 
-
 # default gate (review); the fixtures are short, so shorter clips are asked for
-@pytest.fixture(scope="module")
-def own_root(private_root):
-    """This module's own output root (see ``private_root`` in conftest)."""
-    return private_root("edits")
-
 
 OPTS = RunOptions(
     transcribe=TranscribeOptions(hotwords=default_hotwords()),

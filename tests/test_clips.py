@@ -20,13 +20,6 @@ from clipguard.pipeline.highlights import stage_highlights
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_scan
 
-
-@pytest.fixture(scope="module")
-def own_root(private_root):
-    """This module's own output root (see ``private_root`` in conftest)."""
-    return private_root("clips")
-
-
 SHORT = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # the fixtures last 28-50 s
 
 

@@ -31,13 +31,6 @@ from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_scan
 from clipguard.writers import read_json
 
-
-@pytest.fixture(scope="module")
-def own_root(private_root):
-    """This module's own output root (see ``private_root`` in conftest)."""
-    return private_root("jianying")
-
-
 SHORT = HighlightOptions(count=3, min_seconds=4, max_seconds=20)  # as tests/test_clips.py
 PROMO = "明晚8点 直播间见"
 runner = CliRunner()

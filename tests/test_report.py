@@ -16,13 +16,6 @@ from clipguard.compliance_rules.scanner import Scanner
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.stages import stage_report, stage_scan
 
-
-@pytest.fixture(scope="module")
-def own_root(private_root):
-    """This module's own output root (see ``private_root`` in conftest)."""
-    return private_root("report")
-
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
     "--no-sandbox",

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from clipguard.cli import app
-
-
-@pytest.fixture(scope="module")
-def own_root(private_root):
-    """This module's own output root (see ``private_root`` in conftest)."""
-    return private_root("run")
-
 
 runner = CliRunner()
 QUICK = ["--count", "1", "--min-seconds", "4", "--max-seconds", "20"]
