@@ -92,8 +92,10 @@ LABELS = {
     "heldout17b": "heldout17b (tuning 41, reported once before)",
     "heldout18a": "heldout18a (tuning 42, reported once before)",
     "heldout18b": "heldout18b (tuning 43, reported once before)",
-    "heldout19a": "heldout19a (independent)",
-    "heldout19b": "heldout19b (independent)",
+    "heldout19a": "heldout19a (tuning 44, reported once before)",
+    "heldout19b": "heldout19b (tuning 45, reported once before)",
+    "heldout20a": "heldout20a (independent)",
+    "heldout20b": "heldout20b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",

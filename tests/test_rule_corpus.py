@@ -67,6 +67,17 @@ def test_ordinary_speech_is_left_alone(tallies, half):
 @pytest.mark.parametrize(
     ("text", "rule", "severity"),
     [
+        # round 6: "can't say the price here" with a way out, WeChat unnamed, eyesight
+        # restored, loans for the overdue, a child made to dance for gifts
+        ("这个价格直播间不方便说，有意的私聊我", "off.intent.deal_outside", "block"),
+        ("想要的去绿色软件上加我", "off.intent.find_me_elsewhere", "block"),
+        ("老花眼的阿姨喝上一个月，重新看得清报纸", "med.intent.body_restored", "review"),
+        ("这个网贷口子逾期的也能下款", "fin.intent.loan_offer", "block"),
+        (
+            "Dance for the uncles, sweetie, they'll send roses",
+            "en.minor.intent.child_paid",
+            "block",
+        ),
         # round 5: age checks waived, restricted places filmed, bedroom innuendo
         ("这酒学生也能买，我们不查身份证", "minor.intent.no_age_check", "block"),
         ("No ID needed for the vape kits tonight", "en.minor.intent.no_age_check", "block"),
@@ -196,6 +207,11 @@ def test_follows_spans_one_sentence_end_not_two():
         "I guarantee you'll love it, and returns are free.",
         "Come by my booth at the fair next week, prices are the same as the app.",
         "You are never too old for this style.",
+        # round 6: a secret kept, advice to see a doctor, a chat that is only a chat
+        "番号这个不方便说，大家理解一下",
+        "你们问的那个型号，官方没公布的我不猜也不传",
+        "腿脚不好的还是去医院查查，这个只是护膝",
+        "我们线下聊天的时候也常说这个",
         # round 5: the same words in care, a check or a warning
         "腰扭了，疼得三天下不了床，这护腰我自己在用",
         "买酒要查身份证，未成年不卖",
