@@ -94,8 +94,10 @@ LABELS = {
     "heldout18b": "heldout18b (tuning 43, reported once before)",
     "heldout19a": "heldout19a (tuning 44, reported once before)",
     "heldout19b": "heldout19b (tuning 45, reported once before)",
-    "heldout20a": "heldout20a (independent)",
-    "heldout20b": "heldout20b (independent)",
+    "heldout20a": "heldout20a (tuning 46, reported once before)",
+    "heldout20b": "heldout20b (tuning 47, reported once before)",
+    "heldout21a": "heldout21a (independent)",
+    "heldout21b": "heldout21b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",

@@ -67,6 +67,12 @@ def test_ordinary_speech_is_left_alone(tallies, half):
 @pytest.mark.parametrize(
     ("text", "rule", "severity"),
     [
+        # round 7: dialect superlatives, adult products pitched to pupils, card cash-outs,
+        # soldiers impersonated
+        ("这款面霜是全上海顶好的，头一块牌子", "abs.intent.no_rival", "block"),
+        ("初中生戴这个美瞳去上学，老师看不出来", "minor.intent.restricted_goods_for_kids", "block"),
+        ("I can cash out your credit card for you, easy", "en.fin.intent.loan_offer", "block"),
+        ("扮成武警去景区，没人拦", "mil.intent.uniform_endorsement", "review"),
         # round 6: "can't say the price here" with a way out, WeChat unnamed, eyesight
         # restored, loans for the overdue, a child made to dance for gifts
         ("这个价格直播间不方便说，有意的私聊我", "off.intent.deal_outside", "block"),
@@ -207,6 +213,10 @@ def test_follows_spans_one_sentence_end_not_two():
         "I guarantee you'll love it, and returns are free.",
         "Come by my booth at the fair next week, prices are the same as the app.",
         "You are never too old for this style.",
+        # round 7: 阿拉 is "we" in Shanghai, debts snowball, an order number is not a handle
+        "阿拉微信步数今天两万多",
+        "借钱利滚利越滚越大，千万别碰网贷",
+        "评论区那串数字是快递单号吧，我帮你查",
         # round 6: a secret kept, advice to see a doctor, a chat that is only a chat
         "番号这个不方便说，大家理解一下",
         "你们问的那个型号，官方没公布的我不猜也不传",
