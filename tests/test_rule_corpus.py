@@ -73,6 +73,8 @@ def test_ordinary_speech_is_left_alone(tallies, half):
         ("初中生戴这个美瞳去上学，老师看不出来", "minor.intent.restricted_goods_for_kids", "block"),
         ("I can cash out your credit card for you, easy", "en.fin.intent.loan_offer", "block"),
         ("扮成武警去景区，没人拦", "mil.intent.uniform_endorsement", "review"),
+        # "this is no scam" is not a refusal: the promise beside it stands
+        ("这不是诈骗，稳赚不赔，跟着我买", "fin.guaranteed_return", "block"),
         # round 6: "can't say the price here" with a way out, WeChat unnamed, eyesight
         # restored, loans for the overdue, a child made to dance for gifts
         ("这个价格直播间不方便说，有意的私聊我", "off.intent.deal_outside", "block"),

@@ -48,13 +48,10 @@ MODEL_PATH = Path(__file__).parent / "models" / "second_opinion.npz"
 NGRAMS = (1, 3)
 MIN_CHARS = 6  # shorter sentences carry too little texture to judge
 # A rule's finding in a sentence the mix reads as clean with p >= DOUBT is kept as
-# ``info``. Measured each time on a writer pair the model had never seen, with the
-# rules as they stood: on heldout12 + 13, p >= 0.80 cleared 9 of the 14 clean sentences
-# the rules flagged and no violation (none reached even 0.70). Swept on heldout18 (the
-# model of eb9562f) and heldout19 (9d39c53): 0.80 left 48 and 25 clean sentences
-# flagged, 0.60 34 and 19, for the same violations found (536, 526); 0.50 was the
-# first to lose one in each. Only sentences the n-gram model already gives >=
-# DOUBT_GATE for clean are embedded for it.
+# ``info``. Swept on writer pairs the model had never seen (heldout18, model of eb9562f;
+# heldout19, of 9d39c53): 0.80 left 48 and 25 clean sentences flagged, 0.60 34 and 19,
+# for the same violations found; 0.50 was the first to lose one (README, The doubt).
+# Only sentences the n-gram model already gives >= DOUBT_GATE for clean are embedded.
 DOUBT = 0.60
 DOUBT_GATE = 0.30
 EMBED_BATCH = 16
