@@ -71,6 +71,8 @@ def test_ordinary_speech_is_left_alone(tallies, half):
         # soldiers impersonated
         ("这款面霜是全上海顶好的，头一块牌子", "abs.intent.no_rival", "block"),
         ("初中生戴这个美瞳去上学，老师看不出来", "minor.intent.restricted_goods_for_kids", "block"),
+        # the age as said (十五六岁), which the matcher sees with its digits folded (十56岁)
+        ("十五六岁的女孩子用这个丰胸霜最好", "minor.intent.restricted_goods_for_kids", "block"),
         ("I can cash out your credit card for you, easy", "en.fin.intent.loan_offer", "block"),
         ("扮成武警去景区，没人拦", "mil.intent.uniform_endorsement", "review"),
         # "this is no scam" is not a refusal: the promise beside it stands
