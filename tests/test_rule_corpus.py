@@ -47,7 +47,7 @@ def test_tuning_material_recall_and_precision(tallies, half):
     rule change to cost a few sentences without hiding a regression."""
     hits = tallies[half]
     n, tp, clean, fp = (sum(r[i] for r in hits.values()) for i in range(4))
-    assert n >= 150 and clean >= 150, "the whole file, not a sample"
+    assert n >= 140 and clean >= 140, "the whole file, not a sample (English-only: 140 each)"
     assert tp / n >= 0.97, (tp, n)
     assert tp / (tp + fp) >= 0.95, (tp, fp)
     for category, (cn, ctp, _cc, cfp) in hits.items():
@@ -67,6 +67,63 @@ def test_ordinary_speech_is_left_alone(tallies, half):
 @pytest.mark.parametrize(
     ("text", "rule", "severity"),
     [
+        # round 8, English: no cheaper anywhere, "I'd be selling that one", a deal after the
+        # live, medicine binned, radio frequencies, birthday money, "only goes one way"
+        (
+            "Look all you want, you will never find this cheaper",
+            "en.abs.intent.none_better",
+            "block",
+        ),
+        (
+            "If there was a better blender I'd be selling that one instead",
+            "en.abs.intent.none_better",
+            "block",
+        ),
+        (
+            "Call me after the stream and we'll sort a deal, no middleman",
+            "en.off.intent.deal_outside",
+            "block",
+        ),
+        (
+            "I can't say the price here, so message me privately",
+            "en.off.intent.deal_outside",
+            "block",
+        ),
+        ("Binned my insulin since I started on these drops", "en.med.intent.claim", "review"),
+        (
+            "The frequencies we used on patrol, I'll read them out for subs",
+            "en.mil.intent.insider",
+            "review",
+        ),
+        (
+            "Grab your birthday money and send me a lion, kids",
+            "en.minor.intent.no_age_check",
+            "block",
+        ),
+        ("Trust me lads, this token only goes one way", "en.fin.intent.promise", "block"),
+        # round 8: a refund as the way out, the price "in the group", spelled-out 最,
+        # resale promises, instant loans, children sent to sell, pocket money spent
+        ("先拍下再申请退款，退完私信我，走我这边价更低", "off.intent.deal_outside", "block"),
+        ("外面群里的价格比直播间低二十", "off.intent.deal_outside", "block"),
+        ("全网zui便宜就是我们家，懂的都懂", "abs.intent.no_rival", "block"),
+        ("这盒营养液喝一个月，记忆力翻倍", "med.intent.body_restored", "review"),
+        ("这款手镯回收价比买入价还高，闭眼入", "fin.intent.return_promise", "block"),
+        ("这手串放着坐等升值，比存银行还稳", "fin.intent.return_promise", "block"),
+        (
+            "No credit score? No problem, instant loan approved today",
+            "en.fin.intent.loan_offer",
+            "block",
+        ),
+        ("小孩子想买就自己下单，我们不看年龄", "minor.intent.no_age_check", "block"),
+        ("别告诉你爸妈，偷偷充值就行", "minor.intent.no_age_check", "block"),
+        (
+            "Kids, spend your allowance on gifts for me tonight",
+            "en.minor.intent.no_age_check",
+            "block",
+        ),
+        ("这个电子烟做得像文具，小孩子也喜欢", "minor.intent.restricted_goods_for_kids", "block"),
+        ("跟你们一样，看着光鲜，里面全是垃圾", "vul.intent.insult_more", "block"),
+        ("pay me on Revolut instead, skip the shop fees", "en.off.intent.deal_outside", "block"),
         # round 7: dialect superlatives, adult products pitched to pupils, card cash-outs,
         # soldiers impersonated
         ("这款面霜是全上海顶好的，头一块牌子", "abs.intent.no_rival", "block"),
@@ -217,6 +274,25 @@ def test_follows_spans_one_sentence_end_not_two():
         "I guarantee you'll love it, and returns are free.",
         "Come by my booth at the fair next week, prices are the same as the app.",
         "You are never too old for this style.",
+        # round 8, English: a neckline, a parent asked first, impostors named, self-mockery,
+        # a son kept off the stream
+        "The neckline stays modest when you bend over",
+        "Kids, ask your parents first before buying anything, or honestly just don't.",
+        "Scammers are pretending to be us on Telegram, only buy in the app",
+        "I called myself an idiot for forgetting the charger",
+        "My son is ten, he doesn't come on the stream, he's at football",
+        # round 8: self-mockery, laundry, a child at school, a refund kept on the platform,
+        # a singing prize, partial relief, a toy's noise
+        "我有点十三点，刚才链接挂错了",
+        "这件卫衣能放滚筒洗，也能滚烘",
+        "孩子上学去了，我才出来开播",
+        "哪有稳赚的买卖，种地还看天呢",
+        "拍错的在平台上申请退款就行，不用找我私聊",
+        "我家老爷子唱歌比赛拿过第一名",
+        "这款吃了睡得香，用了一周皮肤干燥好了一些",
+        "My daughter is seven and she's never on camera, she's at school",
+        "孩子偷偷充值的，发现了第一时间找平台客服",
+        "这个玩具按一下会发出放屁的声音，孩子笑疯了",
         # round 7: 阿拉 is "we" in Shanghai, debts snowball, an order number is not a handle
         "阿拉微信步数今天两万多",
         "借钱利滚利越滚越大，千万别碰网贷",

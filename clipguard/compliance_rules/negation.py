@@ -111,17 +111,17 @@ def negated(doc: Document, hit: Hit, cues: Cues) -> bool:
 # such a phrase are hosts pretending to refuse, 不能说太细，大概…, and stay found by the
 # constructions that do not ask for it: see ``SENTENCE_REFUSAL_EXEMPT``).
 SENTENCE_REFUSAL = re.compile(
-    r"(?:(?<!在这儿)(?<!在这里)(?<!渠道)(?<!直播间)(?<!镜头前)(?<!评论区)(?:真|就|可|也|都|一律|绝对)?不(?:能|会|可以)(?:说|讲|回答|透露)"
+    r"(?:(?<!在这儿)(?<!在这里)(?<!渠道)(?<!直播间)(?<!镜头前)(?<!评论区)(?:真|就|可|也|都|一律|绝对)?不(?:能|会|可以)(?:说|讲|回答|透露)(?!出去)"
     r"(?![^，,。！？!?]{0,4}(?:太细|太明白|的))(?![^。！？!?]{0,6}(?:大概|大致|反正|但|不过|回头))"
-    r"(?![^。！？!?]{0,16}(?:找我|私下|私聊|加我|简介|主页))|"
+    r"(?![^。！？!?]{0,16}(?:找我|私下|私聊|加我|简介|主页|心里))|"
     r"一个字(?:都|也)不(?:会|能)|别(?:打听|乱猜|乱传|发这种|上当|碰|信|转|扫|刷了|再刷)|"
     r"(?<!不)(?:都是|是|属于)(?:骗局|诈骗|陷阱|传销|非法集资|谣言)|反诈|防骗|(?<!别)(?<!敢)举报|报警|是违法的|"
     # a rhetorical denial answers a claim put as a question: 稳赚不赔？世上哪有这好事
     r"(?:世上|天下|哪里)?哪有这(?:种|么|样)?(?:好事|便宜事)|(?:都是|那是|就是)瞎吹|"
-    r"(?<!赚)(?<!回本)不(?:出镜|上镜|让孩子|找小模特|收)|会(?:退|退回|退款)|申请退款|走退款|"
+    r"(?<!赚)(?<!回本)不(?:出镜|上镜|让孩子|找小模特|收)|会(?:退|退回|退款)|申请退款(?![^。！？!?]{0,16}(?:私我|私聊|私信|加我|私下|找我))|走退款|"
     r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转开|转走|挪开|关了|关掉)|把(?:镜头|摄像头)(?:转|挪|移)(?:过去|开|走)?了|"
-    r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? )?here)|"
-    r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed)|aren['’ ]?t medicine|"
+    r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? |(?:too )?much )?(?:on )?here)(?![^.!?]{0,90}\b(?:but|privately|you know where|elsewhere|dm me|message me)\b)|"
+    r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed(?![^.!?]{0,40}\bbut\b))|aren['’ ]?t medicine|"
     r"don['’ ]?t (?:stop|cure|treat|heal|fix)|regulators|fined|"
     # a viewer's question or claim, then the host's correction: 有宝宝问能不能加微信，不好意思…
     r"有(?:个|位)?(?:宝宝|宝子|观众|朋友|粉丝|家人|人|小朋友|网友|老铁|兄弟|姐妹|阿姨|大姐|大爷|叔叔|宝妈|顾客|客人)(?:在)?(?:评论区|弹幕|公屏|直播间)?里?"
@@ -138,7 +138,7 @@ SENTENCE_REFUSAL = re.compile(
     r"[非不]保本|不等于保本|不代表未来|被[^，,。！？!?]{0,14}骗|泄露(?:个人)?(?:信息|隐私)|"
     r"(?:场控|房管)[^，,。！？!?]{0,6}(?:删|踢|处理|禁言)|太低俗|只(?:讲|说|聊)[^，,。！？!?]{0,8}公开|"
     r"\b(?:never|don['’ ]?t|do not) stop (?:your|taking)\b|red flag|not principal|no[- ]fly zone|"
-    r"纠正(?:1下|一下|下)|只能按链接|已(?:经)?拉黑|可以退|申请退(?:款|回)|防止孩子|看管好|"
+    r"纠正(?:1下|一下|下)|只能按链接|已(?:经)?拉黑|可以退|申请退(?:款|回)(?![^。！？!?]{0,16}(?:私我|私聊|私信|加我|私下|找我))|防止孩子|看管好|"
     r"(?:课本|史料|教科书|百科|公开资料)(?:上|里)(?:都有|有写|写着)|"
     r"(?:^|[，,。])不(?:讲|说|聊)(?:[，,。！!]|$)|\bsorry,? no\b|through the platform|no get[- ]rich|"
     r"怎么退|联系平台|(?:已|都)?屏蔽了|千万别做|别问了|拉黑|别(?:瞎|乱)信|瞎编|当笑话|号称|"
@@ -168,7 +168,24 @@ SENTENCE_REFUSAL = re.compile(
     r"冇私下|唔(?:能|可以|会)(?:治|医)|(?:冇|没)人(?:可以|能)保证|冇得讲|唔好问|涉及保密|不回答|"
     r"(?<!不)(?:就是|都是|是)[^，,。！？!?]{0,4}(?:诈骗|骗局)|就在这(?:里|儿)?(?:买|拍|下单)|"
     r"\bno fit promise\b|\bnobody (?:should|can) promise\b|\b(?:dat|that)['’ ]?s? a scam\b|"
-    r"这个词不能用|出了问题没人管|(?:一律)?不签|等(?:你|她|他)成年|成年再说|\bplease\s+don['’ ]?t\s+(?:send|gift|tip|donate)\b|(?:微信|号)只(?:是)?给家人|just for family|(?<!原始股)(?<!不是)(?<!不是个)(?<!没有)骗局)",
+    r"这个词不能用|出了问题没人管|(?:一律)?不签|等(?:你|她|他)成年|成年(?:了)?再说|\bplease\s+don['’ ]?t\s+(?:send|gift|tip|donate)\b|(?:微信|号)只(?:是)?给家人|just for family|(?<!原始股)(?<!不是)(?<!不是个)(?<!没有)骗局|"
+    # round 8 (heldout21): "I would not dare say it", "we don't sell it", "I don't add
+    # you", details covered up, kids told to study or keep the payment password
+    r"不敢(?:这么|这样|那么|乱)(?:讲|说|吹)|(?:我们|咱们|咱|我|俺)(?:从来|一律|都|也)?不卖(?=[，,。！？!?]|$)|"
+    r"(?:俺|我|咱)(?:可)?不加(?=[，,。！？!?]|$)|"
+    r"(?:信息|番号|名字|编号|证号)[^，,。！？!?]{0,4}(?:都)?(?:遮|挡|打码|马赛克)(?:上|住|了)|"
+    r"(?:别|不要|莫|千万别)(?:往|去|靠近|进)[^，,。！？!?]{0,6}(?:禁区|军事管理区|军营|营区)|"
+    r"先把书读好|好好读书|管住|密码别(?:告诉|给)|别刷(?=[，,。！？!?]|$)|不要你的钱|"
+    r"\bnever tells? (?:us|me|anyone|anybody)\b|that['’]s how it should be|"
+    # round 8 (heldout23/24): a child who will not be on camera, money kept for the child,
+    # answers kept in the platform's own messages
+    r"不会(?:出镜|上镜|露脸)|不用(?:找|加)(?:我|俺)(?:私聊|私信|私下)|保证不了|我(?:可|并|真)?不这么(?:认为|看|觉得)|"
+    r"让(?:他|她|孩子|他们|她们)(?:关了|关掉|别刷|退出)|\b(?:doesn['’]?t|does not|don['’]?t|never|won['’]?t)\s+(?:appear|go|come)\s+on\s+(?:my\s+|the\s+)?(?:lives?|streams?|camera)\b|"
+    r"\b(?:not|never)\s+on\s+(?:camera|stream|my\s+lives?)\b|留着自己用|(?:别|不要)给主播|"
+    r"\bask\s+(?:your\s+)?(?:mom|mum|parents|mom\s+or\s+dad|mum\s+or\s+dad)\s+(?:before|first)\b|\bjust\s+don['’]?t(?=[.!?]|$)|"
+    r"\bscammers?\b|\bpretending\s+to\s+be\s+(?:me|us)\b|\bnever\s+ask\s+you\s+to\b|\bhaving\s+you\s+on\b|"
+    r"\banyone\s+who\s+promises\b|\b(?:minors|under[- ]?\w+|kids)\s+can['’]?t\s+send\s+gifts\b|\bwon['’]?t\s+take\s+(?:bids|gifts|money)\s+from\s+minors\b|"
+    r"统一在(?:淘宝|抖音|快手|平台|店铺)?(?:消息|客服|私信)里回复)",
     re.I,
 )
 # categories whose words are the violation themselves: an insult is one inside a refusal
@@ -177,9 +194,12 @@ SENTENCE_REFUSAL = re.compile(
 UNEXCUSED = frozenset({"vulgarity"})
 
 # the first words of an answer that says no, after a question in the sentence before:
-# 国家级？不是啊…, Does it cure acne? No, …
+# 国家级？不是啊…, Does it cure acne? No, … ("No problem" answers nothing: Bad credit? No
+# problem, instant loan)
 ANSWER_NO = re.compile(
-    r"\s*(?:不是|不能|不会|不行|当然不|那不|这个不|no\b|nope\b|not really|of course not)", re.I
+    r"\s*(?:不是|不能|不会|不行|当然不|那不|这个不|no\b(?![\s,]+(?:problem|worries|issue|stress|sweat))"
+    r"|nope\b|not really|of course not)",
+    re.I,
 )
 # a rhetorical question answers itself with no: 还有谁家能便宜过我们？没有！
 RHETORICAL = re.compile(r"谁|哪|比|anyone|anybody|\bwho\b|\bwhich\b|any other|better|cheaper", re.I)
