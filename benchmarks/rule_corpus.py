@@ -106,6 +106,12 @@ LABELS = {
     "english25b": "english25b (tuning 55, English only, reported once before)",
     "english26a": "english26a (tuning 56, English only, reported once before)",
     "english26b": "english26b (tuning 57, English only, reported once before)",
+    "english27a": "english27a (tuning 58, English only, reported once before)",
+    "english27b": "english27b (tuning 59, English only, reported once before)",
+    "english28a": "english28a (tuning 60, English only, reported once before)",
+    "english28b": "english28b (tuning 61, English only, reported once before)",
+    "english29a": "english29a (tuning 62, English only, reported once before)",
+    "english29b": "english29b (tuning 63, English only, reported once before)",
     "heldout22a": "heldout22a (independent)",
     "heldout22b": "heldout22b (independent)",
 }
