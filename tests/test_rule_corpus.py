@@ -101,6 +101,17 @@ def test_ordinary_speech_is_left_alone(tallies, half):
             "block",
         ),
         ("Trust me lads, this token only goes one way", "en.fin.intent.promise", "block"),
+        # a denial before "but" is not one of what follows it; "not on stream" is "not here"
+        (
+            "I can't say it on stream but check my story highlight, the number's there",
+            "en.off.intent.deal_outside",
+            "block",
+        ),
+        (
+            "I can't say the unit designation out loud, so I'll spell it in the chat",
+            "en.mil.secrets",
+            "block",
+        ),
         # round 8: a refund as the way out, the price "in the group", spelled-out 最,
         # resale promises, instant loans, children sent to sell, pocket money spent
         ("先拍下再申请退款，退完私信我，走我这边价更低", "off.intent.deal_outside", "block"),
@@ -281,6 +292,8 @@ def test_follows_spans_one_sentence_end_not_two():
         "Scammers are pretending to be us on Telegram, only buy in the app",
         "I called myself an idiot for forgetting the charger",
         "My son is ten, he doesn't come on the stream, he's at football",
+        "A kid in chat asked to send me a gift, no, give the phone back to your mum",
+        "People call him the GOAT of tennis, that's why his card costs more",
         # round 8: self-mockery, laundry, a child at school, a refund kept on the platform,
         # a singing prize, partial relief, a toy's noise
         "我有点十三点，刚才链接挂错了",

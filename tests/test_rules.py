@@ -112,7 +112,7 @@ def test_word_boundaries_for_superlative_prefix(scanner):
 
 
 def test_match_kind_is_recorded(scanner):
-    kinds = {f.match for f in scanner.scan(Document.from_text("这茶包致摆病，加我薇信"))}
+    kinds = {f.match for f in scanner.scan(Document.from_text("这茶包致摆病，加一下薇信"))}
     assert {"pinyin_fuzzy", "near"} <= kinds or {"pinyin_fuzzy", "pinyin"} <= kinds
 
 

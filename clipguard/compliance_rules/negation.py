@@ -25,6 +25,7 @@ from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
 from clipguard.text import has_han
 
 CLAUSE_MARKS = SENTENCE_MARKS | frozenset("，,、：:")
+CONTRAST = re.compile(r"\bbut\b|但是|不过|可是", re.I)
 BEFORE_HAN = 10  # characters before a Chinese hit in which a cue counts
 BEFORE_LATIN = 40
 AFTER = 12  # characters after a hit in which an after-cue (…请勿) counts
@@ -78,6 +79,11 @@ def negated(doc: Document, hit: Hit, cues: Cues) -> bool:
         if text[k] in CLAUSE_MARKS:
             lo = k + 1
             break
+    # a denial before "but" belongs to what came before it: I can't say it on live but
+    # check the story highlight
+    turns = list(CONTRAST.finditer(text, lo, hit.start))
+    if turns:
+        lo = turns[-1].end()
     if cues.before is not None and cues.before.search(text[lo : hit.start].lower()):
         return True
     if "…" in hit.matched:  # between the parts; the matched words are not cues
@@ -120,7 +126,7 @@ SENTENCE_REFUSAL = re.compile(
     r"(?:世上|天下|哪里)?哪有这(?:种|么|样)?(?:好事|便宜事)|(?:都是|那是|就是)瞎吹|"
     r"(?<!赚)(?<!回本)不(?:出镜|上镜|让孩子|找小模特|收)|会(?:退|退回|退款)|申请退款(?![^。！？!?]{0,16}(?:私我|私聊|私信|加我|私下|找我))|走退款|"
     r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转开|转走|挪开|关了|关掉)|把(?:镜头|摄像头)(?:转|挪|移)(?:过去|开|走)?了|"
-    r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? |(?:too )?much )?(?:on )?here)(?![^.!?]{0,90}\b(?:but|privately|you know where|elsewhere|dm me|message me)\b)|"
+    r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? |(?:too )?much )?(?:on )?here)(?![^.!?]{0,90}\b(?:but|privately|you know where|elsewhere|dm me|message me|okay fine|ok fine)\b)(?! (?:it |that |the [\w ]{1,30}?)?(?:on (?:the )?live|on stream|out loud|too loud))|"
     r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed(?![^.!?]{0,40}\bbut\b))|aren['’ ]?t medicine|"
     r"don['’ ]?t (?:stop|cure|treat|heal|fix)|regulators|fined|"
     # a viewer's question or claim, then the host's correction: 有宝宝问能不能加微信，不好意思…
@@ -184,6 +190,7 @@ SENTENCE_REFUSAL = re.compile(
     r"\b(?:not|never)\s+on\s+(?:camera|stream|my\s+lives?)\b|留着自己用|(?:别|不要)给主播|"
     r"\bask\s+(?:your\s+)?(?:mom|mum|parents|mom\s+or\s+dad|mum\s+or\s+dad)\s+(?:before|first)\b|\bjust\s+don['’]?t(?=[.!?]|$)|"
     r"\bscammers?\b|\bpretending\s+to\s+be\s+(?:me|us)\b|\bnever\s+ask\s+you\s+to\b|\bhaving\s+you\s+on\b|"
+    r"\bit['’ ]?s\s+just\s+me\s+on\s+the\s+(?:live|stream)\b|\bsame\s+tiktok\s+shop\b|\bnot\s+anywhere\s+else\b|"
     r"\banyone\s+who\s+promises\b|\b(?:minors|under[- ]?\w+|kids)\s+can['’]?t\s+send\s+gifts\b|\bwon['’]?t\s+take\s+(?:bids|gifts|money)\s+from\s+minors\b|"
     r"统一在(?:淘宝|抖音|快手|平台|店铺)?(?:消息|客服|私信)里回复)",
     re.I,
