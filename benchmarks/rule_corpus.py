@@ -112,6 +112,12 @@ LABELS = {
     "english28b": "english28b (tuning 61, English only, reported once before)",
     "english29a": "english29a (tuning 62, English only, reported once before)",
     "english29b": "english29b (tuning 63, English only, reported once before)",
+    "english30a": "english30a (tuning 64, English only, reported once before)",
+    "english30b": "english30b (tuning 65, English only, reported once before)",
+    "english31a": "english31a (tuning 66, English only, reported once before)",
+    "english31b": "english31b (tuning 67, English only, reported once before)",
+    "english32a": "english32a (tuning 68, English only, reported once before)",
+    "english32b": "english32b (tuning 69, English only, reported once before)",
     "heldout22a": "heldout22a (independent)",
     "heldout22b": "heldout22b (independent)",
 }
