@@ -190,7 +190,7 @@ SENTENCE_REFUSAL = re.compile(
     r"\b(?:not|never)\s+on\s+(?:camera|stream|my\s+lives?)\b|留着自己用|(?:别|不要)给主播|"
     r"\bask\s+(?:your\s+)?(?:mom|mum|parents|mom\s+or\s+dad|mum\s+or\s+dad)\s+(?:before|first)\b|\bjust\s+don['’]?t(?=[.!?]|$)|"
     r"\bscammers?\b|\bpretending\s+to\s+be\s+(?:me|us)\b|\bnever\s+ask\s+you\s+to\b|\bhaving\s+you\s+on\b|"
-    r"\bonly\s+for\s+family\b|\blost\s+money\s+in\b|\bfamily\s+gist\b|\bno\s+business\s+there\b|\bit['’ ]?s\s+just\s+me\s+on\s+the\s+(?:live|stream)\b|\bsame\s+tiktok\s+shop\b|\bnot\s+anywhere\s+else\b|"
+    r"\bthe\s+only\s+passive\s+thing\b|\bonly\s+for\s+family\b|\blost\s+money\s+in\b|\bfamily\s+gist\b|\bno\s+business\s+there\b|\bit['’ ]?s\s+just\s+me\s+on\s+the\s+(?:live|stream)\b|\bsame\s+tiktok\s+shop\b|\bnot\s+anywhere\s+else\b|"
     r"\banyone\s+who\s+promises\b|\b(?:minors|under[- ]?\w+|kids)\s+can['’]?t\s+send\s+gifts\b|\bwon['’]?t\s+take\s+(?:bids|gifts|money)\s+from\s+minors\b|"
     r"统一在(?:淘宝|抖音|快手|平台|店铺)?(?:消息|客服|私信)里回复)",
     re.I,
