@@ -29,6 +29,25 @@ from pypinyin import Style, lazy_pinyin
 # Spoken digits, as people read phone numbers and countdowns (幺 is "one" on the phone).
 # 两/十/百 are left alone: they are counts, not digits, in the phrases rules look for.
 CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+# Written Cantonese function words, one character each, mapped to the Mandarin word the
+# rules and denial cues are written in (唔会 = 不会, 冇 = 没, 佢哋 = 他们, 喺 = 在), so a
+# Guangdong host's chat or captions meet the same constructions and the same denials.
+# Only characters that Mandarin text does not use are mapped (系, 呢, 咪 stay: 系统,
+# 好呢, 麦克风的咪); one character to one keeps every offset map intact.
+CANTONESE = str.maketrans(
+    "唔冇嘅佢哋喺咗睇搵揾啲嚟畀俾咩乜嗰攞冚瞓", "不没的他们在了看找找些来给给啥啥那拿全睡"
+)
+# 系 is "is" only after these (唔系 = 不是); alone it is Mandarin's 系 (系统, 关系)
+CANTONESE_IS = (("不系", "不是"), ("就系", "就是"), ("都系", "都是"), ("真系", "真是"))
+
+
+def mandarin(simp: str) -> str:
+    """Simplified text with its Cantonese function words in Mandarin, one character for
+    one (see ``CANTONESE``); rule patterns and cues go through it like the text."""
+    out = simp.translate(CANTONESE)
+    for a, b in CANTONESE_IS:
+        out = out.replace(a, b)
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,6 +58,15 @@ def _t2s() -> opencc.OpenCC:
 def to_simplified(text: str) -> str:
     """Traditional to Simplified Chinese; other scripts pass through unchanged."""
     return _t2s().convert(text) if text else text
+
+
+def plain(text: str) -> str:
+    """``text`` in Simplified Mandarin characters, one for one (same length, same
+    offsets): what denial and refusal cues, written in Mandarin, are looked for in."""
+    simp = to_simplified(text)
+    if len(simp) != len(text):
+        simp = "".join(to_simplified(c) or c for c in text)
+    return mandarin(simp)
 
 
 def is_han(ch: str) -> bool:
@@ -149,6 +177,7 @@ def normalize(text: str) -> Normalized:
     simp = to_simplified(text)
     if len(simp) != len(text):  # phrase conversion changed length: fall back per character
         simp = "".join(to_simplified(c) or c for c in text)
+    simp = mandarin(simp)
     mapped = simp.translate(_TABLE)
     if len(mapped) == len(simp):
         codes = _codes(mapped)
@@ -191,7 +220,7 @@ def term_forms(term: str) -> tuple[str, str]:
     """(compact form, spaced form) of a rule term, normalized like the text.
 
     Terms are short and there may be 10,000s of them: a plain loop beats numpy here."""
-    mapped = to_simplified(term).translate(_TABLE)
+    mapped = mandarin(to_simplified(term)).translate(_TABLE)
     spaced = " ".join(mapped.split())
     return spaced.replace(" ", ""), spaced
 

@@ -14,6 +14,7 @@ from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.errors import RulePackError
 from clipguard.evaluation import load_truth, score_findings
 from clipguard.models import MediaInfo, Segment, Transcript, Word
+from clipguard.text import mandarin, plain
 
 runner = CliRunner()
 
@@ -310,3 +311,18 @@ def test_allowlist_from_reviewer_decisions(tmp_path):
 def test_unreadable_rule_pack_is_a_clean_error(tmp_path):
     result = runner.invoke(app, ["rules", "test", str(tmp_path / "nope.yaml"), "--text", "x"])
     assert result.exit_code == 2 and "no such rule pack file" in result.stderr
+
+
+def test_cantonese_is_read_in_mandarin_offset_for_offset():
+    """Rules and denial cues are written in Mandarin; a Guangdong host writes 唔 for 不
+    and 冇 for 没. The mapping is one character for one, so every view still maps back
+    to the original offsets and the finding shows the words as written."""
+    text = "呢个唔系全网最低价，佢冇得讲；你个冚家铲"
+    assert plain(text) == "呢个不是全网最低价，他没得讲；你个全家铲"
+    assert len(plain(text)) == len(text)
+    assert mandarin("系统关系") == "系统关系"  # 系 alone is Mandarin's, not "is"
+    found = Scanner(resolve_packs(None)).scan(Document.from_text(text), opinion=False)
+    assert [(f.category, f.matched) for f in found] == [("vulgarity", "冚家铲")], found
+    # the same claim without the Cantonese denial is found
+    claim = Scanner(resolve_packs(None)).scan(Document.from_text("呢个系全网最低价"))
+    assert "absolute_claims" in {f.category for f in claim}

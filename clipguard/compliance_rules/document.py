@@ -10,8 +10,10 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from clipguard.models import Transcript, Word
-from clipguard.text import Normalized, normalize
+from clipguard.text import Normalized, normalize, plain
 
 SENTENCE_MARKS = frozenset("。！？!?；;\n")  # a match never spans one of these (but see follows)
 
@@ -39,6 +41,8 @@ class Document:
     words: list[Word]
     segments: list[tuple[int, int]]
     norm: Normalized = field(init=False)
+    # ``text`` in Simplified Mandarin characters, offset for offset: cues are read here
+    plain: str = field(init=False)
     _starts: list[int] | None = field(default=None, init=False)
     token_cache: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict, init=False)
     # per sentence: the offsets where its tokens start and end (whole-word checks)
@@ -46,8 +50,20 @@ class Document:
         default_factory=dict, init=False
     )
 
+    _breaks: dict[bool, np.ndarray] = field(default_factory=dict, init=False)
+
+    def view_breaks(self, compact: bool) -> np.ndarray:
+        """Sorted indices into the compact (or spaced) view at which a new sentence
+        starts: the views drop the marks, so a pattern would otherwise run across them."""
+        if compact not in self._breaks:
+            view = self.norm.compact if compact else self.norm.spaced
+            marks = [i for i, ch in enumerate(self.text) if ch in SENTENCE_MARKS]
+            self._breaks[compact] = np.unique(np.searchsorted(view.origin, marks, side="right"))
+        return self._breaks[compact]
+
     def __post_init__(self) -> None:
         self.norm = normalize(self.text)
+        self.plain = plain(self.text)
 
     @classmethod
     def from_transcript(cls, transcript: Transcript) -> Document:

@@ -22,10 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clipguard.compliance_rules.document import SENTENCE_MARKS, Document, Hit
-from clipguard.text import has_han
+from clipguard.text import has_han, mandarin
 
 CLAUSE_MARKS = SENTENCE_MARKS | frozenset("，,、：:")
 CONTRAST = re.compile(r"\bbut\b|但是|不过|可是", re.I)
+# where a refusal turns into the thing refused: but …, so I'll just spell it …
+TURN = re.compile(
+    CONTRAST.pattern + r"|\bso\s+i['’ ]?ll\b|\bso\s+i\s+will\b|\bso\s+let\s+me\b", re.I
+)
 BEFORE_HAN = 10  # characters before a Chinese hit in which a cue counts
 BEFORE_LATIN = 40
 AFTER = 12  # characters after a hit in which an after-cue (…请勿) counts
@@ -59,9 +63,11 @@ def _pattern(cues: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def compile_cues(cues: Sequence[str]) -> Cues | None:
-    """Latin cues are word-bounded (no 'not' in 'note')."""
+    """Latin cues are word-bounded (no 'not' in 'note'); Cantonese cues are read in
+    Mandarin (唔会 as 不会), as the text they are looked for in (``Document.plain``)."""
     if not cues:
         return None
+    cues = [mandarin(c) for c in cues]
     after = [c[1:] for c in cues if c.startswith("…") and len(c) > 1]
     rest = [c for c in cues if not c.startswith("…")]
     single = frozenset(c for c in rest if len(c) == 1 and has_han(c))
@@ -70,7 +76,7 @@ def compile_cues(cues: Sequence[str]) -> Cues | None:
 
 def negated(doc: Document, hit: Hit, cues: Cues) -> bool:
     """Whether ``hit`` is denied, a notice, or only mentioned (see the module doc)."""
-    text = doc.text
+    text = doc.plain
     if hit.start > 0 and text[hit.start - 1] in cues.single:
         return True
     latin = not has_han(text[hit.start : hit.end])
@@ -195,6 +201,8 @@ SENTENCE_REFUSAL = re.compile(
     r"统一在(?:淘宝|抖音|快手|平台|店铺)?(?:消息|客服|私信)里回复)",
     re.I,
 )
+# read in ``Document.plain``, where Cantonese is already written in Mandarin characters
+SENTENCE_REFUSAL = re.compile(mandarin(SENTENCE_REFUSAL.pattern), re.I)
 # categories whose words are the violation themselves: an insult is one inside a refusal
 # too (卧槽，这傻逼又来了，房管把他踢了; 河南人都是骗子，别跟他们买), so their rules keep only
 # their own denials and a refusal elsewhere in the sentence never excuses them
@@ -205,7 +213,7 @@ UNEXCUSED = frozenset({"vulgarity"})
 # problem, instant loan)
 ANSWER_NO = re.compile(
     r"\s*(?:不是|不能|不会|不行|当然不|那不|这个不|no\b(?![\s,]+(?:problem|worries|issue|stress|sweat))"
-    r"|nope\b|not really|of course not)",
+    r"|nope\b|nah\b|not really|of course not)",
     re.I,
 )
 # a rhetorical question answers itself with no: 还有谁家能便宜过我们？没有！
@@ -214,8 +222,10 @@ RHETORICAL = re.compile(r"谁|哪|比|anyone|anybody|\bwho\b|\bwhich\b|any other
 
 def refused(text: str, a: int, b: int, end: int) -> bool:
     """Whether the sentence ``text[a:b]`` refuses, warns or reports (``SENTENCE_REFUSAL``),
-    or is a question the next sentence (before ``end``) answers with no or a refusal."""
-    if SENTENCE_REFUSAL.search(text[a:b]):
+    or is a question the next sentence (before ``end``) answers with no or a refusal.
+    A refusal that turns on "but" is an evasion, not a refusal (I won't say it on camera,
+    but super chat and I will; 这个不能说，但是私信我): the clause's own cues still apply."""
+    if any(not TURN.search(text, a + m.end(), b) for m in SENTENCE_REFUSAL.finditer(text[a:b])):
         return True
     q = b
     while q > a and text[q - 1].isspace():
@@ -245,6 +255,7 @@ SHARED_CUES_ZH = (
     *("被平台警告", "被警告", "…被平台警告", "…被警告"),
     *("…是谣言", "…谣言", "…被罚", "…被封", "…别信", "…是骗子", "…不能说", "…不让说"),
     *("…我不说", "…广告法", "…报警", "…是传销", "…非法集资", "…举报", "…给不了", "…不用留"),
+    *("…是大人的事",),
 )
 SHARED_CUES_EN = (
     *("someone in chat", "someone asked", "not allowed to", "can t make that claim"),

@@ -111,7 +111,7 @@ def added(scanner: Scanner, doc: Document, found: list[Finding]) -> list[Finding
         if (
             scanner.refusals
             and opinion.category not in UNEXCUSED
-            and refused(doc.text, a, b, doc.segment_of(a)[1])
+            and refused(doc.plain, a, b, doc.segment_of(a)[1])
         ):
             continue  # a refusal or a warning speaks about the rule, as for the rules
         if covered(i, opinion.category):

@@ -32,6 +32,7 @@ from clipguard.compliance_rules.second_opinion import SecondOpinion
 from clipguard.compliance_rules.sound import SoundIndex
 from clipguard.compliance_rules.terms import TermIndex
 from clipguard.models import Finding, Transcript
+from clipguard.text import mandarin
 
 __all__ = ["Document", "Hit", "Scanner", "default_hotwords", "scanner_for"]
 
@@ -78,7 +79,7 @@ class Scanner:
         self._except.build()
         self._negations = [compile_cues(rule_cues(r.id, r.negations)) for r in self.rules]
         self._requires = [
-            re.compile("|".join(f"(?:{p})" for p in r.requires)) if r.requires else None
+            re.compile("|".join(f"(?:{mandarin(p)})" for p in r.requires)) if r.requires else None
             for r in self.rules
         ]
         self._context = acoustic.context_index([kv for p in packs for kv in p.context])
@@ -123,11 +124,11 @@ class Scanner:
                     continue  # 不治病, 千万不要打赏: the rule's words in a denial
                 a, b, e = self._bounds(doc, hit)
                 need = self._requires[hit.rule]
-                if need is not None and not need.search(doc.text[a:b]):
+                if need is not None and not need.search(doc.plain[a:b]):
                     continue  # 微信支付, 未成年人下单请家长: the word without its construction
                 if self.refusals and self.rules[hit.rule].category not in UNEXCUSED:
                     if (a, b) not in refusals:
-                        refusals[a, b] = refused(doc.text, a, b, e)
+                        refusals[a, b] = refused(doc.plain, a, b, e)
                     if refusals[a, b]:
                         continue  # 有弹幕问我番号，这个真不能说: a refusal, not a disclosure
                 out.append(hit)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+import numpy as np
+
 from clipguard.compliance_rules.document import Document, Hit
 from clipguard.compliance_rules.matchers.base import CompileContext, register
 from clipguard.compliance_rules.packs import Rule
-from clipguard.text import CN_DIGITS, has_han
+from clipguard.text import CN_DIGITS, has_han, mandarin
 
 
 class RegexMatcher:
@@ -24,7 +26,7 @@ class RegexMatcher:
         norm = doc.norm
         for rule, rx, on_compact in self.patterns:
             view = norm.compact if on_compact else norm.spaced
-            for m in rx.finditer(view.text):
+            for m in _in_sentences(rx, view.text, doc.view_breaks(on_compact)):
                 if m.end() <= m.start():
                     continue
                 if on_compact:
@@ -35,12 +37,34 @@ class RegexMatcher:
                     yield doc.hit(rule, cs, ce, m.group(0).strip(), "regex")
 
 
+def _in_sentences(rx: re.Pattern[str], text: str, breaks: np.ndarray) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)``, except that a match running across a sentence start is
+    searched again inside its first sentence. A hit never spans sentences (the scanner
+    drops it), and without this a wide pattern (ringing in your ears .{0,60} clears)
+    reaching into the next sentence used up the text a valid match there needed (Ringing
+    in your ears? This stack clears it right up). Only crossing matches cost a second
+    search, so a long transcript costs what it did."""
+    pos = 0
+    while pos <= len(text):
+        m = rx.search(text, pos)
+        if m is None:
+            return
+        s, e = m.span()
+        k = int(np.searchsorted(breaks, s, side="right"))
+        if k < len(breaks) and breaks[k] < e:
+            yield from rx.finditer(text, s, int(breaks[k]))
+            pos = int(breaks[k])
+            continue
+        yield m
+        pos = e if e > s else s + 1
+
+
 @register("patterns")
 def compile_regex(rules: Sequence[Rule], context: CompileContext) -> RegexMatcher | None:
     patterns = [
         (
             i,
-            re.compile(pat.translate(CN_DIGITS) if has_han(pat) else pat, re.IGNORECASE),
+            re.compile(mandarin(pat).translate(CN_DIGITS) if has_han(pat) else pat, re.I),
             has_han(pat),
         )
         for i, rule in enumerate(rules)
