@@ -118,6 +118,12 @@ LABELS = {
     "english31b": "english31b (tuning 67, English only, reported once before)",
     "english32a": "english32a (tuning 68, English only, reported once before)",
     "english32b": "english32b (tuning 69, English only, reported once before)",
+    "english33a": "english33a (tuning 70, English only, reported once before)",
+    "english33b": "english33b (tuning 71, English only, reported once before)",
+    "heldout25a": "heldout25a (tuning 72, reported once before)",
+    "heldout25b": "heldout25b (tuning 73, reported once before)",
+    "heldout26a": "heldout26a (tuning 74, reported once before)",
+    "heldout26b": "heldout26b (tuning 75, reported once before)",
     "heldout22a": "heldout22a (independent)",
     "heldout22b": "heldout22b (independent)",
 }

@@ -112,6 +112,47 @@ def test_ordinary_speech_is_left_alone(tallies, half):
             "en.mil.secrets",
             "block",
         ),
+        # round 9, mechanisms: a pattern that reaches into the next sentence no longer
+        # uses up the match there; a refusal that turns on "but" or "so I'll" is an
+        # evasion, not a refusal
+        (
+            "Got ringing in your ears? This spray clears it right up.",
+            "en.med.intent.claim",
+            "review",
+        ),
+        (
+            "I won't say the unit number on camera, but the letters on our trucks were KF",
+            "en.mil.intent.insider",
+            "review",
+        ),
+        (
+            "I'm not allowed to say the word, so I'll just spell it: this is the b-e-s-t kettle",
+            "en.abs.best_in_world",
+            "block",
+        ),
+        # round 9: Cantonese written as spoken (搵唔到 = 找不到), the real price "for old
+        # customers", appreciation promised, a child on camera since age four, a list of
+        # who carries which weapon, a gift from a schoolchild
+        ("三年内你都搵唔到比佢更平嘅价", "abs.intent.none_beats_it", "block"),
+        ("加微享八折，不加就原价", "off.intent.deal_outside", "block"),
+        ("好货都在我朋友圈，车里的只是普货", "off.intent.deal_outside", "block"),
+        ("喝了这个茶，别再吃那些西药了", "med.intent.cure_promise", "review"),
+        ("这套纪念币保值增值，比存定期划算", "fin.intent.return_promise", "block"),
+        ("没有征信也能贷，评论区扣个贷", "fin.intent.loan_offer", "block"),
+        ("我们连队几个人、配什么枪我全讲给你们", "mil.intent.inside_look", "block"),
+        ("我家娃四岁就跟着我出镜了", "minor.intent.child_on_stream", "block"),
+        ("零花钱攒了好几个月，今天拿来花", "minor.intent.kids_called_to_tip", "block"),
+        (
+            "Regulars can pay by bank transfer instead of checkout",
+            "en.off.intent.deal_outside",
+            "block",
+        ),
+        ("My VIP group has never had a losing month", "en.fin.intent.promise", "block"),
+        (
+            "Thanks for the gift little man, what year are you in at school?",
+            "en.minor.intent.no_age_check",
+            "block",
+        ),
         # round 8: a refund as the way out, the price "in the group", spelled-out 最,
         # resale promises, instant loans, children sent to sell, pocket money spent
         ("先拍下再申请退款，退完私信我，走我这边价更低", "off.intent.deal_outside", "block"),
@@ -294,6 +335,17 @@ def test_follows_spans_one_sentence_end_not_two():
         "My son is ten, he doesn't come on the stream, he's at football",
         "A kid in chat asked to send me a gift, no, give the phone back to your mum",
         "People call him the GOAT of tennis, that's why his card costs more",
+        # round 9: denials in Cantonese (唔系 = 不是, 冇 = 没), a product line called SB, a
+        # price of 250, a showcase on one's own profile, pocket money kept for school
+        "呢款唔系全网最低价，但系好抵",
+        "Is it the best phone ever? Nah, but it's solid for the price.",
+        "我唔会同你讲佢係天下第一，但日常用够晒",
+        "佢冇得国家级认证，就系普通货",
+        "我个仔今日返学，冇出镜",
+        "这双是Nike SB系列的滑板鞋",
+        "看我主页橱窗，上次那个茶饼也挂在里面",
+        "小朋友的压岁钱留着交学费",
+        "Parents, set a password so little ones can't buy stuff",
         # round 8: self-mockery, laundry, a child at school, a refund kept on the platform,
         # a singing prize, partial relief, a toy's noise
         "我有点十三点，刚才链接挂错了",

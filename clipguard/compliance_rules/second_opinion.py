@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from clipguard.text import mandarin
+
 MODEL_PATH = Path(__file__).parent / "models" / "second_opinion.npz"
 NGRAMS = (1, 3)
 MIN_CHARS = 6  # shorter sentences carry too little texture to judge
@@ -123,8 +125,8 @@ def fold(text: str) -> str:
     """One spelling for punctuation and width before n-grams are counted, at training and
     at reading alike. Why: Whisper writes ASCII commas where the corpus's writers typed
     full-width ones, and a rare n-gram such as ``,上`` then weighed like a wording (the
-    hour's hype line 家人们,三二一,上练结,秒杀开始了 read as a financial promise)."""
-    return unicodedata.normalize("NFKC", text).translate(_FOLD)
+    hour's hype line 家人们,三二一,上练结,秒杀开始了 read as a financial promise); 唔系 as 不是."""
+    return mandarin(unicodedata.normalize("NFKC", text).translate(_FOLD))
 
 
 def ngram_counts(text: str) -> Counter[str]:
