@@ -126,6 +126,8 @@ LABELS = {
     "heldout26b": "heldout26b (tuning 75, reported once before)",
     "heldout22a": "heldout22a (independent)",
     "heldout22b": "heldout22b (independent)",
+    "heldout27a": "heldout27a (independent)",
+    "heldout27b": "heldout27b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",
