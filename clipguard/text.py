@@ -64,7 +64,7 @@ def plain(text: str) -> str:
     """``text`` in Simplified Mandarin characters, one for one (same length, same
     offsets): what denial and refusal cues, written in Mandarin, are looked for in."""
     simp = to_simplified(text)
-    if len(simp) != len(text):
+    if len(simp) != len(text):  # phrase conversion changed length: fall back per character
         simp = "".join(to_simplified(c) or c for c in text)
     return mandarin(simp)
 
@@ -155,6 +155,7 @@ class Normalized:
     spaced: View
     compact: View
     spaced_to_compact: np.ndarray  # compact index of each spaced character
+    plain: str = ""  # the original in Simplified Mandarin characters, offset for offset
     _pinyin: dict[bool, PinyinView] | None = None
 
     def pinyin(self, fuzzy_sounds: bool = False) -> PinyinView:
@@ -174,10 +175,7 @@ def _text(codes: np.ndarray) -> str:
 
 
 def normalize(text: str) -> Normalized:
-    simp = to_simplified(text)
-    if len(simp) != len(text):  # phrase conversion changed length: fall back per character
-        simp = "".join(to_simplified(c) or c for c in text)
-    simp = mandarin(simp)
+    simp = plain(text)
     mapped = simp.translate(_TABLE)
     if len(mapped) == len(simp):
         codes = _codes(mapped)
@@ -194,7 +192,7 @@ def normalize(text: str) -> Normalized:
     spaced = View(_text(sp_codes), sp_origin)
     compact = View(_text(sp_codes[~sp_space]), sp_origin[~sp_space])
     s2c = np.cumsum(~sp_space) - (~sp_space)
-    return Normalized(spaced, compact, s2c)
+    return Normalized(spaced, compact, s2c, simp)
 
 
 def build_pinyin(compact: str, fuzzy_sounds: bool) -> PinyinView:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from clipguard.models import Transcript, Word
-from clipguard.text import Normalized, normalize, plain
+from clipguard.text import Normalized, normalize
 
 SENTENCE_MARKS = frozenset("。！？!?；;\n")  # a match never spans one of these (but see follows)
 
@@ -41,15 +41,12 @@ class Document:
     words: list[Word]
     segments: list[tuple[int, int]]
     norm: Normalized = field(init=False)
-    # ``text`` in Simplified Mandarin characters, offset for offset: cues are read here
-    plain: str = field(init=False)
     _starts: list[int] | None = field(default=None, init=False)
     token_cache: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict, init=False)
     # per sentence: the offsets where its tokens start and end (whole-word checks)
     boundary_cache: dict[int, tuple[frozenset[int], frozenset[int]]] = field(
         default_factory=dict, init=False
     )
-
     _breaks: dict[bool, np.ndarray] = field(default_factory=dict, init=False)
 
     def view_breaks(self, compact: bool) -> np.ndarray:
@@ -63,7 +60,11 @@ class Document:
 
     def __post_init__(self) -> None:
         self.norm = normalize(self.text)
-        self.plain = plain(self.text)
+
+    @property
+    def plain(self) -> str:
+        """``text`` in Simplified Mandarin characters, offset for offset: cues are read here."""
+        return self.norm.plain
 
     @classmethod
     def from_transcript(cls, transcript: Transcript) -> Document:
