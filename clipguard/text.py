@@ -39,13 +39,29 @@ CANTONESE = str.maketrans(
 )
 # 系 is "is" only after these (唔系 = 不是); alone it is Mandarin's 系 (系统, 关系)
 CANTONESE_IS = (("不系", "不是"), ("就系", "就是"), ("都系", "都是"), ("真系", "真是"))
+# Taiwan wording that OpenCC's character table leaves as it is, word for word of the same
+# length (OpenCC's phrase tables change lengths, and offsets must hold): 私讯 = 私信, 影片
+# = 视频, 国中生 = 初中生. 国中/国小 alone are not mapped (中国中部, 中国小吃).
+TAIWAN = (
+    ("私讯", "私信"),
+    ("影片", "视频"),
+    ("国中生", "初中生"),
+    ("国小生", "小学生"),
+    ("读国中", "读初中"),
+    ("读国小", "读小学"),
+    ("上国中", "上初中"),
+    ("上国小", "上小学"),
+    ("国中的妹", "初中的妹"),
+    ("国中的弟", "初中的弟"),
+)
 
 
 def mandarin(simp: str) -> str:
-    """Simplified text with its Cantonese function words in Mandarin, one character for
-    one (see ``CANTONESE``); rule patterns and cues go through it like the text."""
+    """Simplified text with its Cantonese function words and Taiwan wording in Mandarin,
+    one character for one (``CANTONESE``, ``TAIWAN``); rule patterns and cues go through
+    it like the text."""
     out = simp.translate(CANTONESE)
-    for a, b in CANTONESE_IS:
+    for a, b in (*CANTONESE_IS, *TAIWAN):
         out = out.replace(a, b)
     return out
 

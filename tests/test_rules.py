@@ -326,3 +326,16 @@ def test_cantonese_is_read_in_mandarin_offset_for_offset():
     # the same claim without the Cantonese denial is found
     claim = Scanner(resolve_packs(None)).scan(Document.from_text("呢个系全网最低价"))
     assert "absolute_claims" in {f.category for f in claim}
+
+
+def test_taiwan_wording_is_read_in_mandarin_offset_for_offset():
+    """OpenCC turns 國中生 into 国中生 and 私訊 into 私讯, Taiwan words the Mandarin
+    rules do not hold; they are mapped word for word of the same length (国中 alone is
+    not: 中国中部)."""
+    text = "國中生想直播賺零用錢的，私訊我，中国中部的朋友也可以"
+    assert plain(text) == "初中生想直播赚零用钱的，私信我，中国中部的朋友也可以"
+    assert len(plain(text)) == len(text)
+    found = Scanner(resolve_packs(None)).scan(
+        Document.from_text("國中生想直播的私訊我，我帶你開播")
+    )
+    assert "minors" in {f.category for f in found}, found

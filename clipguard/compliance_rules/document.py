@@ -16,6 +16,11 @@ from clipguard.models import Transcript, Word
 from clipguard.text import Normalized, normalize
 
 SENTENCE_MARKS = frozenset("。！？!?；;\n")  # a match never spans one of these (but see follows)
+QUESTION_MARKS = frozenset("？?")
+# A host's short question and its answer are one thought (Rosacea? Gone. 还在上学？没关系，
+# 刷个礼物): a construction may run across the question mark of a question this short,
+# counted from the sentence's start; longer questions end their sentence as before.
+SHORT_QUESTION = 24
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,46 @@ class Document:
     boundary_cache: dict[int, tuple[frozenset[int], frozenset[int]]] = field(
         default_factory=dict, init=False
     )
-    _breaks: dict[bool, np.ndarray] = field(default_factory=dict, init=False)
+    _breaks: dict[tuple[bool, bool], np.ndarray] = field(default_factory=dict, init=False)
+    _soft: frozenset[int] | None = field(default=None, init=False)
 
-    def view_breaks(self, compact: bool) -> np.ndarray:
+    def soft_marks(self) -> frozenset[int]:
+        """Offsets of question marks that close a short question answered in the same
+        segment (see ``SHORT_QUESTION``): constructions may run across these."""
+        if self._soft is None:
+            soft, start = set(), 0
+            for i, ch in enumerate(self.text):
+                if ch not in SENTENCE_MARKS:
+                    continue
+                nxt = self.text[i + 1 : i + 2]
+                short = len(self.text[start:i].strip()) <= SHORT_QUESTION
+                if ch in QUESTION_MARKS and short and nxt and nxt not in SENTENCE_MARKS:
+                    soft.add(i)  # the answer follows: the question's start still counts
+                else:
+                    start = i + 1
+            self._soft = frozenset(soft)
+        return self._soft
+
+    def view_breaks(self, compact: bool, soft: bool = False) -> np.ndarray:
         """Sorted indices into the compact (or spaced) view at which a new sentence
-        starts: the views drop the marks, so a pattern would otherwise run across them."""
-        if compact not in self._breaks:
+        starts: the views drop the marks, so a pattern would otherwise run across them.
+        With ``soft``, a short question's mark is no break (``soft_marks``)."""
+        key = (compact, soft)
+        if key not in self._breaks:
             view = self.norm.compact if compact else self.norm.spaced
-            marks = [i for i, ch in enumerate(self.text) if ch in SENTENCE_MARKS]
-            self._breaks[compact] = np.unique(np.searchsorted(view.origin, marks, side="right"))
-        return self._breaks[compact]
+            skip = self.soft_marks() if soft else frozenset()
+            marks = [i for i, ch in enumerate(self.text) if ch in SENTENCE_MARKS and i not in skip]
+            self._breaks[key] = np.unique(np.searchsorted(view.origin, marks, side="right"))
+        return self._breaks[key]
+
+    def crosses(self, start: int, end: int, soft: bool = False) -> bool:
+        """Whether a sentence ends between two original offsets (with ``soft``, a short
+        question's mark does not end one)."""
+        skip = self.soft_marks() if soft else frozenset()
+        return any(
+            ch in SENTENCE_MARKS and start + k not in skip
+            for k, ch in enumerate(self.text[start:end])
+        )
 
     def __post_init__(self) -> None:
         self.norm = normalize(self.text)

@@ -110,13 +110,16 @@ class Scanner:
             # 私聊。我们 is not 私聊我: terms stay inside one sentence, unless the matcher
             # is about a construction over two (在部队待过。这事我清楚)
             spans = getattr(matcher, "sentence_breaks", 0)
+            asks = getattr(matcher, "spans_questions", False)
             for hit in matcher.hits(doc):
                 if any(s <= hit.cstart and hit.cend <= e for s, e in excepted.get(hit.rule, ())):
                     continue
-                if not SENTENCE_MARKS.isdisjoint(doc.text[hit.start : hit.end - 1]) and (
-                    not spans or doc.sentence_breaks(hit.start, hit.end - 1) > spans
+                if (
+                    not SENTENCE_MARKS.isdisjoint(doc.text[hit.start : hit.end - 1])
+                    and (not spans or doc.sentence_breaks(hit.start, hit.end - 1) > spans)
+                    and (not asks or doc.crosses(hit.start, hit.end - 1, soft=True))
                 ):
-                    continue
+                    continue  # across a sentence end (a short question's mark may be crossed)
                 if self.rules[hit.rule].word_boundary and not self._on_boundaries(doc, hit):
                     continue
                 cues = self._negations[hit.rule]

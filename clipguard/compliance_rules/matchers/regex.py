@@ -19,6 +19,9 @@ from clipguard.text import CN_DIGITS, has_han, mandarin
 
 
 class RegexMatcher:
+    # a construction may run across a short question's mark (Document.soft_marks)
+    spans_questions = True
+
     def __init__(self, patterns: list[tuple[int, re.Pattern[str], bool]]) -> None:
         self.patterns = patterns
 
@@ -26,7 +29,7 @@ class RegexMatcher:
         norm = doc.norm
         for rule, rx, on_compact in self.patterns:
             view = norm.compact if on_compact else norm.spaced
-            for m in _in_sentences(rx, view.text, doc.view_breaks(on_compact)):
+            for m in _in_sentences(rx, view.text, doc.view_breaks(on_compact, soft=True)):
                 if m.end() <= m.start():
                     continue
                 if on_compact:
