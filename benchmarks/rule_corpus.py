@@ -124,10 +124,17 @@ LABELS = {
     "heldout25b": "heldout25b (tuning 73, reported once before)",
     "heldout26a": "heldout26a (tuning 74, reported once before)",
     "heldout26b": "heldout26b (tuning 75, reported once before)",
+    "english34a": "english34a (tuning 76, English only, reported once before)",
+    "english34b": "english34b (tuning 77, English only, reported once before)",
+    "heldout28a": "heldout28a (tuning 78, reported once before)",
+    "heldout28b": "heldout28b (tuning 79, reported once before)",
+    "heldout29a": "heldout29a (tuning 80, reported once before)",
     "heldout22a": "heldout22a (independent)",
     "heldout22b": "heldout22b (independent)",
     "heldout27a": "heldout27a (independent)",
     "heldout27b": "heldout27b (independent)",
+    "heldout30a": "heldout30a (independent)",
+    "heldout30b": "heldout30b (independent)",
 }
 CATEGORIES = (
     "absolute_claims",

@@ -130,6 +130,22 @@ def test_ordinary_speech_is_left_alone(tallies, half):
             "en.abs.best_in_world",
             "block",
         ),
+        # round 10, mechanisms: a short question and its answer are one construction; a
+        # refusal with a price on it (刷个火箭就告诉你们) is an evasion; Taiwan wording
+        (
+            "Under sixteen? No problem, just gift from your brother's account.",
+            "en.minor.on_stream",
+            "block",
+        ),
+        ("Psoriasis? Gone, two weeks on this balm.", "en.med.intent.claim", "review"),
+        ("番号我不能讲……刷个火箭就告诉你们", "mil.disclosure", "block"),
+        ("蝦皮賣場下單更便宜喔", "off.intent.deal_outside", "block"),
+        # round 10: a brigade's new radar, a niece of eight given the links, no profit no
+        # fee, a Twi insult
+        ("今年我们团换装了新雷达，参数想听的扣1", "mil.intent.sighting_report", "review"),
+        ("小侄女今年八岁，今晚让她来讲链接", "minor.intent.child_used_for_views", "block"),
+        ("不赚钱不收费，老师带你进出", "fin.intent.income_guarantee", "block"),
+        ("Kwasia, stop asking me the price.", "en.vul.intent.mock_more", "block"),
         # round 9: Cantonese written as spoken (搵唔到 = 找不到), the real price "for old
         # customers", appreciation promised, a child on camera since age four, a list of
         # who carries which weapon, a gift from a schoolchild
@@ -274,6 +290,22 @@ def test_follows_spans_one_sentence_end_not_two():
     assert [f for f in far if f.rule_id == "mil.intent.insider_offer"] == []
 
 
+def test_a_short_question_and_its_answer_are_one_construction(scanner):
+    """Hosts ask and answer in one breath (Rosacea? Gone. 谁的零花钱多？给主播冲一波榜):
+    a construction runs across the mark of a short question, not across an exclamation or
+    a long question, and the answer's own denial still counts."""
+
+    def categories(text: str) -> set[str]:
+        return {c for c, _r, _s in found(scanner, text)}
+
+    assert "medical_claims" in categories("Eczema? Gone. That's this balm, girls.")
+    assert "medical_claims" not in categories("Eczema! Gone! That's this balm, girls.")
+    long_q = "So who in the chat tonight has had eczema for years? Gone. Next item."
+    assert "medical_claims" not in categories(long_q)
+    assert "minors" in categories("谁的零花钱多？拿来给主播冲一波榜")
+    assert categories("零花钱够吗？不够就别给主播冲了") == set()
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -284,6 +316,10 @@ def test_follows_spans_one_sentence_end_not_two():
         "番号这种东西别问，咱们只聊模型",
         "不要私下加任何人的微信，谨防诈骗",
         # everyday live-stream speech that shares words with the intent rules
+        "虾皮炒鸡蛋很香，这包虾皮两百克",
+        "零花钱够吗？不够就别买了",
+        "Who's got eczema? Try the patch test first.",
+        "My nephew's ten and he loves this kit, I bought it for him.",
         "我家孩子很喜欢跳舞，所以买了这个舞蹈鞋",
         "我们实体店在北京，价格和直播间一样",
         "这个锅最大的优点是不粘，最低温度可以调到十六度",
