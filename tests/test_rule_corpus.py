@@ -146,6 +146,30 @@ def test_ordinary_speech_is_left_alone(tallies, half):
         ("小侄女今年八岁，今晚让她来讲链接", "minor.intent.child_used_for_views", "block"),
         ("不赚钱不收费，老师带你进出", "fin.intent.income_guarantee", "block"),
         ("Kwasia, stop asking me the price.", "en.vul.intent.mock_more", "block"),
+        # round 11: never fades, a floor price at auction, only ever dearer, a factory's
+        # drawings, a classmate's phone, loans without checks, a buddy in the ops room
+        ("这款水壶漆面永不掉色，放心用", "abs.absolute_words", "review"),
+        ("这套纪念册等拍卖会上起码能拍到十万", "fin.intent.income_guarantee", "block"),
+        ("黄花梨只会越来越贵，早买早赚", "fin.intent.income_guarantee", "block"),
+        ("厂里的图纸我手上有扫描件，想要的私我", "mil.intent.sighting_report", "review"),
+        ("借同学的手机刷也行，一样的", "minor.intent.child_used_for_views", "block"),
+        (
+            "No credit checks, instant approval for everyone in chat.",
+            "en.fin.intent.loan_offer",
+            "block",
+        ),
+        (
+            "My buddy in the ops room tells me when the jets go up.",
+            "en.mil.intent.insider",
+            "review",
+        ),
+        ("Bald patch? This serum grows hair back in a month.", "en.med.intent.outcome", "review"),
+        (
+            "Kids, you don't need to ask your parents, coins are cheap.",
+            "en.minor.intent.child_paid",
+            "block",
+        ),
+        ("Best kettle, period, fight me in the comments.", "en.abs.intent.none_better", "block"),
         # round 9: Cantonese written as spoken (搵唔到 = 找不到), the real price "for old
         # customers", appreciation promised, a child on camera since age four, a list of
         # who carries which weapon, a gift from a schoolchild
@@ -317,6 +341,7 @@ def test_a_short_question_and_its_answer_are_one_construction(scanner):
         "不要私下加任何人的微信，谨防诈骗",
         # everyday live-stream speech that shares words with the intent rules
         "虾皮炒鸡蛋很香，这包虾皮两百克",
+        "Swing by the bank with your card and check your balance.",
         "零花钱够吗？不够就别买了",
         "Who's got eczema? Try the patch test first.",
         "My nephew's ten and he loves this kit, I bought it for him.",

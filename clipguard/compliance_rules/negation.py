@@ -136,7 +136,7 @@ SENTENCE_REFUSAL = re.compile(
         r"(?<!不)(?:都是|是|属于)(?:骗局|诈骗|陷阱|传销|非法集资|谣言)|反诈|防骗|(?<!别)(?<!敢)举报|报警|是违法的|"
         # a rhetorical denial answers a claim put as a question: 稳赚不赔？世上哪有这好事
         r"(?:世上|天下|哪里)?哪有这(?:种|么|样)?(?:好事|便宜事)|(?:都是|那是|就是)瞎吹|"
-        r"(?<!赚)(?<!回本)(?<!赚钱)(?<!翻倍)(?<!盈利)不(?:出镜|上镜|让孩子|找小模特|收)|(?<!不)会(?:退|退回|退款)|申请退款(?![^。！？!?]{0,16}(?:私我|私聊|私信|加我|私下|找我))|走退款|"
+        r"(?<!赚)(?<!回本)(?<!赚钱)(?<!翻倍)(?<!盈利)不(?:出镜|上镜|让孩子|找小模特|收)|(?<!不)会(?:退|退回|退款)|申请退款(?![^。！？!?]{0,16}(?:私我|私聊|私信|加我|私下|找我|打给我|转给我))|走退款|"
         r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转开|转走|挪开|关了|关掉)|把(?:镜头|摄像头)(?:转|挪|移)(?:过去|开|走)?了|"
         r"don['’ ]?t ask|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? |(?:too )?much )?(?:on )?here)(?![^.!?]{0,90}\b(?:but|privately|you know where|elsewhere|dm me|message me|okay fine|ok fine)\b)(?! (?:it |that |the [\w ]{1,30}?)?(?:on (?:the )?live|on stream|out loud|too loud))|"
         r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed(?![^.!?]{0,40}\bbut\b))|aren['’ ]?t medicine|"
