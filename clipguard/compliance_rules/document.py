@@ -87,11 +87,11 @@ class Document:
     def crosses(self, start: int, end: int, soft: bool = False) -> bool:
         """Whether a sentence ends between two original offsets (with ``soft``, a short
         question's mark does not end one)."""
+        part = self.text[start:end]
+        if SENTENCE_MARKS.isdisjoint(part):
+            return False
         skip = self.soft_marks() if soft else frozenset()
-        return any(
-            ch in SENTENCE_MARKS and start + k not in skip
-            for k, ch in enumerate(self.text[start:end])
-        )
+        return any(ch in SENTENCE_MARKS and start + k not in skip for k, ch in enumerate(part))
 
     def __post_init__(self) -> None:
         self.norm = normalize(self.text)

@@ -114,10 +114,8 @@ class Scanner:
             for hit in matcher.hits(doc):
                 if any(s <= hit.cstart and hit.cend <= e for s, e in excepted.get(hit.rule, ())):
                     continue
-                if (
-                    not SENTENCE_MARKS.isdisjoint(doc.text[hit.start : hit.end - 1])
-                    and (not spans or doc.sentence_breaks(hit.start, hit.end - 1) > spans)
-                    and (not asks or doc.crosses(hit.start, hit.end - 1, soft=True))
+                if doc.crosses(hit.start, hit.end - 1, soft=asks) and (
+                    not spans or doc.sentence_breaks(hit.start, hit.end - 1) > spans
                 ):
                     continue  # across a sentence end (a short question's mark may be crossed)
                 if self.rules[hit.rule].word_boundary and not self._on_boundaries(doc, hit):
