@@ -28,7 +28,8 @@ from pypinyin import Style, lazy_pinyin
 
 # Spoken digits, as people read phone numbers and countdowns (幺 is "one" on the phone).
 # 两/十/百 are left alone: they are counts, not digits, in the phrases rules look for.
-CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+# the financial numerals (壹, 贰 …) too: 第壹品牌 is 第一品牌 written to slip past a word list
+CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺壹贰叁肆伍陆柒捌玖", "001234567891123456789")
 # Written Cantonese function words, one character each, mapped to the Mandarin word the
 # rules and denial cues are written in (唔会 = 不会, 冇 = 没, 佢哋 = 他们, 喺 = 在), so a
 # Guangdong host's chat or captions meet the same constructions and the same denials.
@@ -94,6 +95,11 @@ def _norm_char(ch: str) -> str:
     """Normalize one (already Simplified) character to zero or more kept characters."""
     out = []
     for c in unicodedata.normalize("NFKC", ch).lower().translate(CN_DIGITS):
+        if c.isalpha() and not c.isascii():
+            # pinyin written with its tone marks (dì一名 for 第一名) and accented Latin
+            # meet the rules' plain letters: the base letter of a decomposable one
+            base = unicodedata.normalize("NFD", c)[0]
+            c = base if base.isascii() else c
         if c.isalnum() or is_han(c) or c in "%+":
             out.append(c)
     return "".join(out)

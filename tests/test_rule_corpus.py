@@ -282,6 +282,28 @@ def test_ordinary_speech_is_left_alone(tallies, half):
         ("要买的去我朋友圈链接下单", "off.intent.elsewhere_channel", "block"),
         ("这款键盘，没有任何一款能比得上它的手感", "abs.intent.unbeaten", "block"),
         ("这口红涂上能勾几个帅哥回家", "vul.intent.innuendo_and_shaming", "block"),
+        # rounds 12-13: orders while you sleep, a refund with the goods sent apart, a
+        # radar's blind angle, the banned character as a letter with a wink, a tablet
+        # after the parents said no, a schedule from inside, shelf money
+        ("睡觉都在出单的网店项目，跟我干", "fin.intent.income_guarantee", "block"),
+        ("先拍一件再申请退款，我另外单独发货给你", "off.intent.deal_outside", "block"),
+        ("雷达东边那个角度是瞎的，低空飞过去根本看不到", "mil.intent.sighting_report", "review"),
+        ("这是Z低的价了，那个字我不敢说，你们懂的", "abs.absolute_words", "review"),
+        (
+            "Your parents said no? Just gift from the tablet then",
+            "en.minor.intent.child_paid",
+            "block",
+        ),
+        (
+            "The Red Flag schedule for the base is in my inbox, VIPs get the dates",
+            "en.mil.intent.insider",
+            "review",
+        ),
+        (
+            "Sealed boxes are free money sitting on a shelf, trust me",
+            "en.fin.intent.promise",
+            "block",
+        ),
     ],
 )
 def test_intent_constructions(scanner, text, rule, severity):
@@ -439,6 +461,16 @@ def test_a_short_question_and_its_answer_are_one_construction(scanner):
         "油烟机很安静，孩子在旁边写作业也不吵",
         "他在游戏里稳坐头把交椅，老玩家了",
         "This backpack is great for middle schoolers, lots of pockets.",
+        # rounds 12-13: self-mockery, a time of day, a margin, a warning, the platform's
+        # own refund, 去根 inside 过去根本
+        "我脑子有点瓦特，价格说错了",
+        "十三点了，先吃个饭",
+        "I was a total idiot with my first trades",
+        "I'm such a drongo, forgot the mic again",
+        "薄利多销，一包赚一块钱",
+        "不走平台退款的都是骗子，别信",
+        "申请退款走平台就行，客服会处理",
+        "无人机飞过去根本看不清，我们只拍风景",
     ],
 )
 def test_everyday_and_denials_stay_clean(scanner, text):

@@ -14,7 +14,7 @@ from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.errors import RulePackError
 from clipguard.evaluation import load_truth, score_findings
 from clipguard.models import MediaInfo, Segment, Transcript, Word
-from clipguard.text import mandarin, plain
+from clipguard.text import mandarin, normalize, plain
 
 runner = CliRunner()
 
@@ -339,3 +339,18 @@ def test_taiwan_wording_is_read_in_mandarin_offset_for_offset():
         Document.from_text("國中生想直播的私訊我，我帶你開播")
     )
     assert "minors" in {f.category for f in found}, found
+
+
+def test_tone_marked_pinyin_and_financial_numerals_meet_plain_rules():
+    """dì一名 (pinyin with its tone mark for 第) and 第壹 (the numeral written as on a
+    cheque) are how hosts slip 第一 past a word list; the normalized text the rules
+    read has the plain letter and the digit, one character for one."""
+    n = normalize("这是dì一名，第壹品牌，café")
+    assert n.compact.text == "这是di1名第1品牌cafe"
+    assert len(n.spaced.origin) == len(n.spaced.text)
+    scanner = Scanner(resolve_packs(None))
+    for text in ("这个口味是dì一名，那个字我不能讲，你们自己懂", "第壹品牌的阿胶，恁懂的"):
+        found = scanner.scan(Document.from_text(text), opinion=False)
+        assert "absolute_claims" in {f.category for f in found}, (text, found)
+    # the word refused outright is still a refusal, and an accent changes nothing else
+    assert not scanner.scan(Document.from_text("第一这个词我们不能说"), opinion=False)
