@@ -179,7 +179,7 @@ SENTENCE_REFUSAL = re.compile(
         # round 6 (heldout19): advice to see a doctor, a scheme named, "not a minor", an
         # account or uniform said to carry nothing, not asking about military sites
         r"听(?:主治|你的)?医生的|还是(?:要|得)?去医院|按(?:照)?医(?:生|嘱)|不乱(?:推荐|说|卖)|(?:都是|就是|是)(?:资金盘|庞氏)|"
-        r"不是未成年|(?:得|要|必须)满(?:18|十八)(?:岁|周岁)|没(?:有)?(?:别的|其他)意思|(?:在|找|问|联系)(?:店铺|平台|官方)客服|"
+        r"不是未成年|(?:得|要|必须)满(?:18|十八)(?:岁|周岁)|没(?:有)?(?:别的|其他)意思|(?<!莫)(?<!别)(?<!不要)(?<!不用)(?<!不必)(?:在|找|问|联系)(?:店铺|平台|官方)客服|"
         r"没有(?:任何)?(?:番号|标志|标识)|不打听|网上(?:都)?有公开|不让(?:他们|她们|他|她|娃|孩子们?)出镜|"
         r"(?:孩子|小孩|未成年人?)不能(?:喝酒|抽烟|打赏|充值)|won['’ ]?t (?:cure|treat|heal|fix)|i won['’ ]?t (?:say|tell)|"
         # round 7 (heldout20): the same refusals in Cantonese, Nigerian and Jamaican English
@@ -203,7 +203,7 @@ SENTENCE_REFUSAL = re.compile(
         r"\bask\s+(?:your\s+)?(?:mom|mum|parents|mom\s+or\s+dad|mum\s+or\s+dad)\s+(?:before|first)\b|\bjust\s+don['’]?t(?=[.!?]|$)|"
         r"\bscammers?\b|\bpretending\s+to\s+be\s+(?:me|us)\b|\bnever\s+ask\s+you\s+to\b|\bhaving\s+you\s+on\b|"
         r"\bthe\s+only\s+passive\s+thing\b|\bonly\s+for\s+family\b|\blost\s+money\s+in\b|\bfamily\s+gist\b|\bno\s+business\s+there\b|\bit['’ ]?s\s+just\s+me\s+on\s+the\s+(?:live|stream)\b|\bsame\s+tiktok\s+shop\b|\bnot\s+anywhere\s+else\b|"
-        r"\banyone\s+who\s+promises\b|\b(?:minors|under[- ]?\w+|kids)\s+can['’]?t\s+send\s+gifts\b|\bwon['’]?t\s+take\s+(?:bids|gifts|money)\s+from\s+minors\b|"
+        r"\banyone\s+who\s+promises\b|\b(?:can(?:no|['’ ]?)t|cannot)\s+afford\s+to\s+lose\b|\bthere\s+is\s+(?:always\s+)?risk\b|\bbefore\s+you\s+believe\b|\bnot\s+money\s+you\s+(?:can\s+)?withdraw\b|\b(?:minors|under[- ]?\w+|kids)\s+can['’]?t\s+send\s+gifts\b|\bwon['’]?t\s+take\s+(?:bids|gifts|money)\s+from\s+minors\b|"
         r"统一在(?:淘宝|抖音|快手|平台|店铺)?(?:消息|客服|私信)里回复)"
     ),  # read in ``Document.plain``, where Cantonese is written in Mandarin characters
     re.I,
