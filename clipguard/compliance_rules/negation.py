@@ -139,7 +139,7 @@ SENTENCE_REFUSAL = re.compile(
         r"(?<!赚)(?<!回本)(?<!赚钱)(?<!翻倍)(?<!盈利)不(?:出镜|上镜|让孩子|找小模特|收)|(?<!不)会(?:退|退回|退款)|走退款|"
         r"平台(?:规定|不允许)|(?:镜头|摄像头)(?:转开|转走|挪开|关了|关掉)|把(?:镜头|摄像头)(?:转|挪|移)(?:过去|开|走)?了|"
         r"don['’ ]?t ask(?! how (?:i|we) got)|won['’ ]?t answer|can['’ ]?t (?:say|tell|answer|regrow|replace)(?! (?:it |the \w+ |prices? |(?:too )?much |more )?(?:on )?here)(?![^.!?]{0,90}\b(?:but|privately|you know where|elsewhere|dm me|message me|okay fine|ok fine)\b)(?! (?:it |that |the [\w ]{1,30}?)?(?:on (?:the )?live|on stream|out loud|too loud))|"
-        r"(?:is|['’ ]s) a scam|will be refunded|not (?:a medicine|allowed(?![^.!?]{0,40}\bbut\b))|aren['’ ]?t medicine|"
+        r"(?:is|['’ ]s) a scam|will be refunded|\bno be my own\b|\bnot mine\b|\b(?:is|are)n['’ ]?t mine\b|not (?:a medicine|allowed(?![^.!?]{0,40}\bbut\b))|aren['’ ]?t medicine|"
         r"don['’ ]?t (?:stop|cure|treat|heal|fix)|regulators|fined|"
         # a viewer's question or claim, then the host's correction: 有宝宝问能不能加微信，不好意思…
         r"有(?:个|位)?(?:宝宝|宝子|观众|朋友|粉丝|家人|人|小朋友|网友|老铁|兄弟|姐妹|阿姨|大姐|大爷|叔叔|宝妈|顾客|客人)(?:在)?(?:评论区|弹幕|公屏|直播间)?里?"
