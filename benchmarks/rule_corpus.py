@@ -158,6 +158,10 @@ LABELS = {
     "heldout40b": "heldout40b (tuning 107, reported once before)",
     "english43a": "english43a (tuning 108, English only, reported once before)",
     "english43b": "english43b (tuning 109, English only, reported once before)",
+    "heldout44a": "heldout44a (tuning 110, reported once before)",
+    "heldout44b": "heldout44b (tuning 111, reported once before)",
+    "english45a": "english45a (tuning 112, English only, reported once before)",
+    "english45b": "english45b (tuning 113, English only, reported once before)",
     "heldout22a": "heldout22a (independent)",
     "heldout22b": "heldout22b (independent)",
     "heldout27a": "heldout27a (independent)",
@@ -203,7 +207,9 @@ class Outcome:
 
 def load(half: str) -> list[Sentence]:
     path = CORPUS / f"{half}.yaml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # libyaml's safe loader where PyYAML has it: ~9x faster over 120 files
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506
     return [
         Sentence(str(s["text"]), str(s["category"]), bool(s["violation"]), str(s.get("lang", "zh")))
         for s in doc.get("sentences", [])

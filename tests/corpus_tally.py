@@ -27,6 +27,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_cor
 FLAGGING = ("review", "block")
 # per category: violations, violations found, clean sentences, clean sentences flagged
 Tally = dict[str, tuple[int, int, int, int]]
+# libyaml's loader (inside PyYAML's wheels) reads a 560-sentence file in 18 ms, the
+# pure-Python one in 160 ms: over 120 files that is 17 s of the suite's CPU
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
@@ -38,7 +41,8 @@ def tally(half: str) -> Tally:
     """One corpus file: a violation counts as found when a finding of its category is
     there and not one the second opinion doubted down to ``info``; a clean sentence
     counts as flagged when any ``review``/``block`` finding is there."""
-    sentences = yaml.safe_load((CORPUS / f"{half}.yaml").read_text(encoding="utf-8"))["sentences"]
+    text = (CORPUS / f"{half}.yaml").read_text(encoding="utf-8")
+    sentences = yaml.load(text, Loader=LOADER)["sentences"]  # noqa: S506 (a safe loader)
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for s in sentences:
         findings = _scanner().scan(Document.from_text(s["text"]), opinion=True)
