@@ -14,6 +14,7 @@ import numpy as np
 
 from clipguard.compliance_rules.document import Document, Hit
 from clipguard.compliance_rules.matchers.base import CompileContext, register
+from clipguard.compliance_rules.matchers.prefilter import Required, required
 from clipguard.compliance_rules.packs import Rule
 from clipguard.text import CN_DIGITS, has_han, mandarin
 
@@ -24,10 +25,16 @@ class RegexMatcher:
 
     def __init__(self, patterns: list[tuple[int, re.Pattern[str], bool]]) -> None:
         self.patterns = patterns
+        # what each pattern cannot match without (``prefilter``): a short document
+        # (a chat message, a corpus sentence) skips most patterns on a set test
+        self.required: list[Required] = [required(rx) for _rule, rx, _on in patterns]
 
     def hits(self, doc: Document) -> Iterator[Hit]:
         norm = doc.norm
-        for rule, rx, on_compact in self.patterns:
+        chars = {True: frozenset(norm.compact.text), False: frozenset(norm.spaced.text)}
+        for (rule, rx, on_compact), need in zip(self.patterns, self.required):
+            if need is not None and need.isdisjoint(chars[on_compact]):
+                continue
             view = norm.compact if on_compact else norm.spaced
             for m in _in_sentences(rx, view.text, doc.view_breaks(on_compact, soft=True)):
                 if m.end() <= m.start():
