@@ -45,7 +45,9 @@ CORPUS = REPO / "benchmarks" / "data" / "rule_corpus"
 _SPLIT = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
 TUNING: tuple[str, ...] = tuple(_SPLIT["tuning"])
 INDEPENDENT: tuple[str, ...] = tuple(_SPLIT["independent"])
-HALVES = (*TUNING, *INDEPENDENT)
+# tuned on by patterns, not yet in the model (halves.yaml says why)
+PENDING: tuple[str, ...] = tuple(_SPLIT.get("pending", ()))
+HALVES = (*TUNING, *PENDING, *INDEPENDENT)
 EVERYDAY_TUNING: tuple[str, ...] = tuple(_SPLIT.get("everyday_tuning", ()))
 EVERYDAY_INDEPENDENT: tuple[str, ...] = tuple(_SPLIT.get("everyday_independent", ()))
 LABELS = {
@@ -162,6 +164,10 @@ LABELS = {
     "heldout44b": "heldout44b (tuning 111, reported once before)",
     "english45a": "english45a (tuning 112, English only, reported once before)",
     "english45b": "english45b (tuning 113, English only, reported once before)",
+    "heldout46a": "heldout46a (pending: patterns only, reported once before)",
+    "heldout46b": "heldout46b (pending: patterns only, reported once before)",
+    "english47a": "english47a (pending: patterns only, English only, reported once before)",
+    "english47b": "english47b (pending: patterns only, English only, reported once before)",
     "heldout22a": "heldout22a (independent)",
     "heldout22b": "heldout22b (independent)",
     "heldout27a": "heldout27a (independent)",

@@ -304,6 +304,19 @@ def test_ordinary_speech_is_left_alone(tallies, half):
             "en.fin.intent.promise",
             "block",
         ),
+        # rounds 17-18: a dare to find the quality elsewhere, hoard-and-sell-together, the
+        # gate's shift change, a stall that is cheaper in cash, an insult to a face
+        ("这茶你要是能在外面买到这个品质，链接发我，我去买", "abs.intent.none_beats_it", "block"),
+        ("跟着我囤这批货，等行情一来我带大家一起出货", "fin.intent.return_promise", "block"),
+        ("Keep one sealed, and in ten years it pays for itself", "en.fin.intent.promise", "block"),
+        ("我们送菜进去的，门岗整点换班，我清楚得很", "mil.intent.inside_look", "block"),
+        ("想要的来码头档口现场拿，给你算便宜点", "off.intent.deal_outside", "block"),
+        (
+            "Bring loonies and toonies to the stall on Saturday, no fees",
+            "en.off.intent.deal_outside",
+            "block",
+        ),
+        ("你这张脸开了美颜也救不回来", "vul.intent.insult_more", "block"),
     ],
 )
 def test_intent_constructions(scanner, text, rule, severity):
@@ -471,6 +484,12 @@ def test_a_short_question_and_its_answer_are_one_construction(scanner):
         "不走平台退款的都是骗子，别信",
         "申请退款走平台就行，客服会处理",
         "无人机飞过去根本看不清，我们只拍风景",
+        # rounds 17-18: a child's wish, a question answered honestly, an impostor's
+        # account disowned, savings advice
+        "我女儿说想当主播，我说先把书念完",
+        "Is it the cheapest? No idea, I only know tonight's coupon",
+        "那个蓝色小飞机上的号不是我，别上当",
+        "Put your savings in a proper bank account before buying gadgets",
     ],
 )
 def test_everyday_and_denials_stay_clean(scanner, text):
