@@ -32,6 +32,12 @@ Tally = dict[str, tuple[int, int, int, int]]
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def sentences(half: str) -> list[dict]:
+    """A corpus file's sentences as written (text, category, violation, lang, note)."""
+    text = (CORPUS / f"{half}.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=LOADER)["sentences"]  # noqa: S506 (a safe loader)
+
+
 @functools.cache
 def _scanner() -> Scanner:
     return scanner_for(("all",))
@@ -41,10 +47,8 @@ def tally(half: str) -> Tally:
     """One corpus file: a violation counts as found when a finding of its category is
     there and not one the second opinion doubted down to ``info``; a clean sentence
     counts as flagged when any ``review``/``block`` finding is there."""
-    text = (CORPUS / f"{half}.yaml").read_text(encoding="utf-8")
-    sentences = yaml.load(text, Loader=LOADER)["sentences"]  # noqa: S506 (a safe loader)
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for s in sentences:
+    for s in sentences(half):
         findings = _scanner().scan(Document.from_text(s["text"]), opinion=True)
         row = rows[s["category"]]
         if s["violation"]:

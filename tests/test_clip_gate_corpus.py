@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
+from corpus_tally import sentences
 
 from clipguard.clipper.highlights import find_highlights, min_clip_seconds
 from clipguard.clipper.signals import GRID, SignalContext
@@ -25,7 +25,6 @@ from clipguard.models import MediaInfo, Segment, Transcript, Word, severity_rank
 from clipguard.options import DEFAULT_WEIGHTS, HighlightOptions
 from clipguard.pipeline.clipping import gated_spans
 
-CORPUS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "rule_corpus"
 TUNING = ("tune", "heldout")  # tuning material; never an independent file
 SPOKEN = 3.0  # seconds of speech per sentence
 PAUSE = 1.0  # then a pause (wider than the gate's margin): 4 s a sentence
@@ -35,11 +34,7 @@ LEAK_BOUND = 0.03
 
 
 def _sentences() -> list[dict]:
-    out = []
-    for half in TUNING:
-        doc = yaml.safe_load((CORPUS / f"{half}.yaml").read_text(encoding="utf-8"))
-        out.extend(doc["sentences"])
-    return out
+    return [s for half in TUNING for s in sentences(half)]
 
 
 def _interleaved(sentences: list[dict]) -> list[dict]:
