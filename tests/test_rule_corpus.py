@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from corpus_tally import CORPUS, FLAGGING, Tally, sentences, tally_all
+from corpus_tally import CORPUS, FLAGGING, Tally, tally_all
 
 from clipguard.compliance_rules.scanner import Document, Scanner, scanner_for
 from clipguard.models import MediaInfo, Segment, Transcript, Word
@@ -21,17 +21,6 @@ TUNING = tuple(SPLIT["tuning"])
 # 800 flagged in each with the shipped model (the held-out everyday file: 8 of 800)
 EVERYDAY = tuple(SPLIT["everyday_tuning"])
 EVERYDAY_FLAGS_MAX = 8
-# tuned on by patterns only, not yet in the model (halves.yaml): the rules alone must keep
-# what round 18's patterns found. Measured found / clean flagged: heldout46a 156/280 and 9,
-# heldout46b 170/280 and 15, english47a 59/140 and 6, english47b 60/140 and 5 (before
-# round 18's patterns 315 of the 840 violations, 43 flagged); bounds a few sentences away.
-PENDING = tuple(SPLIT.get("pending", ()))
-PENDING_RULES = {
-    "heldout46a": (146, 13),
-    "heldout46b": (160, 19),
-    "english47a": (54, 9),
-    "english47b": (55, 8),
-}
 
 
 @pytest.fixture(scope="module")
@@ -73,21 +62,6 @@ def test_ordinary_speech_is_left_alone(tallies, half):
     (n, _tp, clean, flagged) = tallies[half]["everyday"]
     assert n == 0 and clean >= 500
     assert flagged <= EVERYDAY_FLAGS_MAX, flagged
-
-
-@pytest.mark.parametrize("half", PENDING)
-def test_pending_files_keep_their_patterns(scanner, half):
-    """Rules alone (the model has not seen these files): found and flagged stay near
-    what round 18's patterns measured."""
-    found_n = flagged = 0
-    for s in sentences(half):
-        hits = scanner.scan(Document.from_text(s["text"]))
-        if s["violation"]:
-            found_n += any(f.category == s["category"] for f in hits)
-        else:
-            flagged += any(f.severity in FLAGGING for f in hits)
-    least, most = PENDING_RULES[half]
-    assert found_n >= least and flagged <= most, (found_n, flagged)
 
 
 @pytest.mark.parametrize(

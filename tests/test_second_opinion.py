@@ -13,11 +13,13 @@ import pytest
 import yaml
 
 import clipguard
+from clipguard.compliance_rules.features import word_grams
 from clipguard.compliance_rules.scanner import Document, scanner_for
 from clipguard.compliance_rules.second_opinion import (
     MODEL_PATH,
     SecondOpinion,
     embed,
+    fold,
     ngram_counts,
 )
 from clipguard.models import MediaInfo, Segment, Transcript, Word
@@ -104,6 +106,25 @@ def test_char_wb_ngrams_pad_each_word_like_scikit_learn():
     grams = ngram_counts("Ab  c")
     assert grams[" ab"] == 1 and grams["ab "] == 1 and grams[" c "] == 1
     assert grams[" "] == 4 and grams["c"] == 1 and "b c" not in grams
+
+
+def test_word_grams_are_jieba_words_and_their_pairs():
+    """The mix's word block: jieba's default dictionary (never a pack's taught words),
+    lowercased, marks kept, each pair of neighbours joined by a space."""
+    grams = word_grams(fold("吃了这个药，高血压就好了？Trust ME"))
+    words = [g for g in grams if " " not in g]
+    assert "高血压" in words and "trust" in words and "me" in words and "?" in words
+    assert "trust me" in grams and len(grams) == 2 * len(words) - 1
+    assert all(g == g.strip() and g for g in grams)
+
+
+def test_the_model_carries_its_words_threshold_and_doubt(data):
+    """Chosen at training on writers left out (train_second_opinion.system_choice)."""
+    model = SecondOpinion.load()
+    assert model.mix is not None and model.mix.words is not None
+    assert len(model.mix.words.grams) == data["mix_word_coef"].shape[1] > 10_000
+    assert model.doubt == pytest.approx(float(data["mix_doubt"])) and 0.5 <= model.doubt < 1
+    assert 0.5 <= model.mix.threshold < 1
 
 
 def test_a_misheard_cure_promise_is_a_review_with_its_evidence():

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from clipguard.compliance_rules.document import Document
 from clipguard.compliance_rules.negation import UNEXCUSED, refused
-from clipguard.compliance_rules.second_opinion import DOUBT
 from clipguard.models import Finding
 
 if TYPE_CHECKING:  # the scanner imports this module
@@ -31,7 +30,7 @@ def _overlaps(f: Finding, sentence: Finding) -> bool:
 
 def doubted(scanner: Scanner, doc: Document, found: list[Finding]) -> list[Finding]:
     """The rules' ``review``/``block`` findings in sentences the second opinion reads as
-    clean (p >= ``DOUBT``, alone and with the sentences either side) become ``info``,
+    clean (p >= the model's ``doubt``, alone and with the sentences either side) become ``info``,
     with the model's word beside the rule's: still listed for the reviewer and still
     kept out of clips (``extra["doubted"]``), no longer counted as a violation. Insults
     are never doubted (``UNEXCUSED``): the word is the violation whatever the sentence."""
@@ -60,7 +59,9 @@ def doubted(scanner: Scanner, doc: Document, found: list[Finding]) -> list[Findi
     doubts = {
         i: min(a, b)
         for i, t, n in zip(holding, texts, near)
-        if (a := by_text[t]) is not None and (b := by_text[n]) is not None and min(a, b) >= DOUBT
+        if (a := by_text[t]) is not None
+        and (b := by_text[n]) is not None
+        and min(a, b) >= model.doubt
     }
     if not doubts:
         return found

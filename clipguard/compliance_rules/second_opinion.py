@@ -32,10 +32,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import math
 import os
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,26 +41,27 @@ from typing import Any
 
 import numpy as np
 
-from clipguard.text import mandarin
+from clipguard.compliance_rules.features import (
+    TfidfBlock,
+    fold,
+    ngram_counts,
+    word_grams,
+)
+
+__all__ = ["MODEL_PATH", "Mix", "Opinion", "SecondOpinion", "embed", "fold", "ngram_counts"]
 
 MODEL_PATH = Path(__file__).parent / "models" / "second_opinion.npz"
-NGRAMS = (1, 3)
 MIN_CHARS = 6  # shorter sentences carry too little texture to judge
-# A rule's finding in a sentence the mix reads as clean with p >= DOUBT is kept as
-# ``info``. Swept on writer pairs the model had never seen (heldout18, model of eb9562f;
-# heldout19, of 9d39c53): 0.80 left 48 and 25 clean sentences flagged, 0.60 34 and 19,
-# for the same violations found; 0.50 was the first to lose one (README, The doubt).
+# A rule's finding in a sentence the mix reads as clean with p >= the model's doubt is
+# kept as ``info``; the trainer chooses it with the threshold, on writers left out
+# (``mix_doubt``). DOUBT is the doubt of a model file without one: swept on writer pairs
+# the model had never seen (heldout18, heldout19), 0.80 left 48 and 25 clean sentences
+# flagged, 0.60 34 and 19, for the same violations found (README, The doubt).
 # Only sentences the n-gram model already gives >= DOUBT_GATE for clean are embedded.
 DOUBT = 0.60
 DOUBT_GATE = 0.30
 EMBED_BATCH = 16
 EVIDENCE = 3
-_SPACES = re.compile(r"\s\s+")
-# NFKC folds full-width forms (，？！：ｖｘ１２ → ,?!:vx12); the rest of the CJK punctuation
-# NFKC keeps is folded by hand to the same ASCII marks
-_FOLD = str.maketrans(
-    {"。": ".", "、": ",", "“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "—": "-"}
-)
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,31 +119,6 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return z / z.sum()
 
 
-def fold(text: str) -> str:
-    """One spelling for punctuation and width before n-grams are counted, at training and
-    at reading alike. Why: Whisper writes ASCII commas where the corpus's writers typed
-    full-width ones, and a rare n-gram such as ``,上`` then weighed like a wording (the
-    hour's hype line 家人们,三二一,上练结,秒杀开始了 read as a financial promise); 唔系 as 不是."""
-    return mandarin(unicodedata.normalize("NFKC", text).translate(_FOLD))
-
-
-def ngram_counts(text: str) -> Counter[str]:
-    """scikit-learn's ``char_wb`` n-grams (lowercased; each word padded with spaces)."""
-    out: Counter[str] = Counter()
-    lo, hi = NGRAMS
-    for w in _SPACES.sub(" ", text.lower()).split():
-        w = f" {w} "
-        for n in range(lo, hi + 1):
-            offset = 0
-            out[w[offset : offset + n]] += 1
-            while offset + n < len(w):
-                offset += 1
-                out[w[offset : offset + n]] += 1
-            if offset == 0:  # a word shorter than n counts once, as scikit-learn does
-                break
-    return out
-
-
 @dataclass(frozen=True)
 class Opinion:
     """What the model says of one sentence: the category, how sure, and why."""
@@ -157,9 +130,11 @@ class Opinion:
 
 @dataclass(frozen=True)
 class Mix:
-    """The n-gram + sentence-vector model: its weights over the same n-grams, its
-    weights over the vector (scaled by ``alpha`` at training), and the n-gram model's
-    probability a category needs before a sentence is embedded at all."""
+    """The n-gram + word + sentence-vector model: its weights over the same n-grams, over
+    jieba words and word pairs (``words``; None in a model trained without them), over
+    the vector (scaled by ``alpha`` at training); the n-gram model's probability a
+    category needs before a sentence is embedded at all; and the clean probability at
+    which it doubts a rule's finding (chosen with its threshold at training)."""
 
     coef: np.ndarray
     emb_coef: np.ndarray
@@ -167,6 +142,9 @@ class Mix:
     alpha: float
     threshold: float
     gate: float
+    words: TfidfBlock | None = None
+    word_coef: np.ndarray | None = None
+    doubt: float = DOUBT
 
 
 class SecondOpinion:
@@ -184,9 +162,8 @@ class SecondOpinion:
         digest: str,
         mix: Mix | None = None,
     ) -> None:
-        self.index = {g: i for i, g in enumerate(grams)}
+        self.chars = TfidfBlock(grams, idf)
         self.grams = grams
-        self.idf = idf.astype(np.float64)
         self.coef = coef.astype(np.float64)
         self.intercept = intercept.astype(np.float64)
         self.classes = classes
@@ -200,6 +177,9 @@ class SecondOpinion:
         data = np.load(path, allow_pickle=False)
         mix = None
         if "mix_coef" in data:
+            words = None
+            if "mix_words" in data:
+                words = TfidfBlock(str(data["mix_words"]).split("\x00"), data["mix_word_idf"])
             mix = Mix(
                 data["mix_coef"].astype(np.float64),
                 data["mix_emb"].astype(np.float64),
@@ -207,6 +187,9 @@ class SecondOpinion:
                 float(data["mix_alpha"]),
                 float(data["mix_threshold"]),
                 float(data["mix_gate"]),
+                words,
+                data["mix_word_coef"].astype(np.float64) if words is not None else None,
+                float(data["mix_doubt"]) if "mix_doubt" in data else DOUBT,
             )
         return cls(
             str(data["grams"]).split("\x00"),
@@ -219,20 +202,14 @@ class SecondOpinion:
             mix,
         )
 
+    @property
+    def doubt(self) -> float:
+        """The clean probability at which a rule's finding is doubted (``opinion``)."""
+        return self.mix.doubt if self.mix is not None else DOUBT
+
     def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Indices and L2-normalised sublinear TF-IDF values of the known n-grams."""
-        pairs = [
-            (self.index[g], 1.0 + math.log(c))
-            for g, c in ngram_counts(fold(text)).items()
-            if g in self.index
-        ]
-        if not pairs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        idx = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-        val = np.fromiter((v for _, v in pairs), dtype=np.float64, count=len(pairs))
-        val *= self.idf[idx]
-        norm = float(np.sqrt((val * val).sum()))
-        return idx, (val / norm if norm else val)
+        return self.chars.row(ngram_counts(fold(text)).items())
 
     def _ngram_proba(self, feats: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         idx, val = feats
@@ -253,11 +230,19 @@ class SecondOpinion:
     def proba_many(self, texts: list[str]) -> np.ndarray:
         return np.array([self.proba(t) for t in texts])
 
-    def _mix_proba(self, feats: tuple[np.ndarray, np.ndarray], vec: np.ndarray) -> np.ndarray:
+    def _mix_proba(
+        self, text: str, feats: tuple[np.ndarray, np.ndarray], vec: np.ndarray
+    ) -> np.ndarray:
+        """The mix's probabilities; the words are counted here, for the few sentences
+        that are embedded, not in the first pass over all of them."""
         assert self.mix is not None
         idx, val = feats
         m = self.mix
-        return _softmax(m.coef[:, idx] @ val + m.emb_coef @ (m.alpha * vec) + m.intercept)
+        z = m.coef[:, idx] @ val + m.emb_coef @ (m.alpha * vec) + m.intercept
+        if m.words is not None and m.word_coef is not None:
+            widx, wval = m.words.row(Counter(word_grams(fold(text))).items())
+            z = z + m.word_coef[:, widx] @ wval
+        return _softmax(z)
 
     def mix_proba_many(self, texts: list[str]) -> np.ndarray | None:
         """The mix's class probabilities, every text embedded (None without a mix or an
@@ -265,7 +250,7 @@ class SecondOpinion:
         vecs = embed(texts) if self.mix is not None else None
         if vecs is None:
             return None
-        return np.array([self._mix_proba(self._features(t), v) for t, v in zip(texts, vecs)])
+        return np.array([self._mix_proba(t, self._features(t), v) for t, v in zip(texts, vecs)])
 
     def clean_odds(self, texts: Sequence[str]) -> list[float | None]:
         """For each text, the mix's probability that it is clean, where the n-gram model
@@ -281,7 +266,7 @@ class SecondOpinion:
         for i, vec in zip(asks, vecs if vecs is not None else []):
             f = feats[i]
             assert f is not None
-            out[i] = float(self._mix_proba(f, vec)[ci])
+            out[i] = float(self._mix_proba(texts[i], f, vec)[ci])
         return out
 
     def judge(self, text: str, allowed: frozenset[str] | None = None) -> Opinion | None:
@@ -322,7 +307,8 @@ class SecondOpinion:
         for i, vec in zip(asks, vecs if vecs is not None else []):
             f = feats[i]
             assert f is not None
-            out[i] = self._opinion(self._mix_proba(f, vec), f, mix.coef, mix.threshold, allowed)
+            p = self._mix_proba(texts[i], f, vec)
+            out[i] = self._opinion(p, f, mix.coef, mix.threshold, allowed)
         return out
 
     def _opinion(
