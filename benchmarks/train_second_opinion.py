@@ -41,7 +41,7 @@ import numpy as np
 from _common import REPO
 from rule_corpus import CORPUS, EVERYDAY_TUNING, PRECISION_GOAL, TUNING, Sentence, load
 
-from clipguard.compliance_rules.features import word_grams
+from clipguard.compliance_rules.features import fold, ngram_counts, word_grams
 from clipguard.compliance_rules.opinion import UNDOUBTED_MATCHES, UNEXCUSED
 from clipguard.compliance_rules.packs import resolve_packs
 from clipguard.compliance_rules.scanner import Document, Scanner
@@ -50,8 +50,6 @@ from clipguard.compliance_rules.second_opinion import (
     MODEL_PATH,
     SecondOpinion,
     embed,
-    fold,
-    ngram_counts,
 )
 
 # the rule corpus's tuning files and the ordinary speech of the everyday tuning file
@@ -245,9 +243,10 @@ def main() -> None:
     from sklearn.model_selection import GroupKFold
 
     t0 = time.perf_counter()
-    sents = [s for h in TRAIN for s in load(h)]
+    files = {h: load(h) for h in TRAIN}
+    sents = [s for h in TRAIN for s in files[h]]
     # one group per writer: a pair's a and b files, or one file (the folds leave writers out)
-    groups = np.array([re.sub(r"[ab]$", "", h) for h in TRAIN for _ in load(h)])
+    groups = np.array([re.sub(r"[ab]$", "", h) for h in TRAIN for _ in files[h]])
     texts = [s.text for s in sents]
     x = np.array([fold(t) for t in texts], dtype=object)  # as the reader counts n-grams
     w = np.empty(len(x), dtype=object)

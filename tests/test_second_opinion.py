@@ -13,14 +13,12 @@ import pytest
 import yaml
 
 import clipguard
-from clipguard.compliance_rules.features import word_grams
+from clipguard.compliance_rules.features import fold, ngram_counts, word_grams
 from clipguard.compliance_rules.scanner import Document, scanner_for
 from clipguard.compliance_rules.second_opinion import (
     MODEL_PATH,
     SecondOpinion,
     embed,
-    fold,
-    ngram_counts,
 )
 from clipguard.models import MediaInfo, Segment, Transcript, Word
 

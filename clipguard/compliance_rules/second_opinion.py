@@ -48,8 +48,6 @@ from clipguard.compliance_rules.features import (
     word_grams,
 )
 
-__all__ = ["MODEL_PATH", "Mix", "Opinion", "SecondOpinion", "embed", "fold", "ngram_counts"]
-
 MODEL_PATH = Path(__file__).parent / "models" / "second_opinion.npz"
 MIN_CHARS = 6  # shorter sentences carry too little texture to judge
 # A rule's finding in a sentence the mix reads as clean with p >= the model's doubt is
