@@ -29,15 +29,14 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from _common import ffmpeg_exe, machine, table
 from _stream import assemble, fixture
-from peers import align
+from peers import heard
 
 from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.compliance_rules.hotwords import default_hotwords
-from clipguard.evaluation import _chars, load_truth, score_findings
+from clipguard.evaluation import load_truth, score_findings
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.run import RunOptions, scan_recording
 from clipguard.writers import read_json
@@ -112,16 +111,6 @@ def material(tmp: Path, only: set[str]) -> list[tuple[str, str, Path, Path]]:
     return out
 
 
-def heard(truth: dict[str, Any], text: str) -> int:
-    sentences = [_chars(s["text"]) for s in truth["segments"]]
-    _, matched = align("".join(sentences), _chars(text))
-    n = pos = 0
-    for s in sentences:
-        n += bool(s) and 2 * sum(matched[pos : pos + len(s)]) >= len(s)
-        pos += len(s)
-    return n
-
-
 def measure(setting: str, media: Path, truth_path: Path, tmp: Path) -> Counter:
     beam, vocab = int(setting.rstrip("n")), not setting.endswith("n")
     options = RunOptions(
@@ -143,7 +132,7 @@ def measure(setting: str, media: Path, truth_path: Path, tmp: Path) -> Counter:
         found=score.found,
         flagged=len(score.false_positive_sentences),
         clean=sum(1 for s in truth["segments"] if not s["violations"] and not s.get("ambiguous")),
-        heard=heard(truth, text),
+        heard=heard(truth, text)[0],
         sentences=len(truth["segments"]),
         seconds=round(read_json(layout.manifest)["stages"]["transcribe"]["seconds"], 1),
     )

@@ -86,16 +86,23 @@ def align(ref: str, hyp: str) -> tuple[int, list[bool]]:
     return prev[m], matched
 
 
-def score(truth: dict, copies: int, text: str) -> tuple[str, str]:
-    """``(sentences heard, CER)`` of ``text`` against ``copies`` times the truth."""
+def heard(truth: dict, text: str, copies: int = 1) -> tuple[int, int, float]:
+    """``(sentences heard, sentences, CER)`` of ``text`` against ``copies`` times the
+    truth: a sentence is heard when half its characters are matched."""
     sentences = [_chars(s["text"]) for s in truth["segments"]] * copies
     ref = "".join(sentences)
     dist, matched = align(ref, _chars(text))
-    heard, pos = 0, 0
+    n, pos = 0, 0
     for s in sentences:
-        heard += sum(matched[pos : pos + len(s)]) >= 0.5 * len(s)
+        n += sum(matched[pos : pos + len(s)]) >= 0.5 * len(s)
         pos += len(s)
-    return f"{heard}/{len(sentences)}", f"{100 * dist / max(1, len(ref)):.1f}%"
+    return n, len(sentences), dist / max(1, len(ref))
+
+
+def score(truth: dict, copies: int, text: str) -> tuple[str, str]:
+    """``(sentences heard, CER)`` of ``text`` against ``copies`` times the truth."""
+    n, total, err = heard(truth, text, copies)
+    return f"{n}/{total}", f"{100 * err:.1f}%"
 
 
 def engines(threads: int) -> dict[str, Callable[[Path], str]]:
