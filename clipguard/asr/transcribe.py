@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 TRANSCRIBER_CODE = (
     "clipguard.asr.transcribe",
     "clipguard.asr.decode",
+    "clipguard.asr.batches",
     "clipguard.asr.sentences",
     "clipguard.asr.coverage",
     "clipguard.asr.model",

@@ -20,11 +20,13 @@ Laying several sentences end to end in one window saved encodes but cost accurac
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from clipguard.asr.batches import workers
 from clipguard.asr.model import load_model
 from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.media import read_audio
@@ -81,12 +83,14 @@ def score_probes(
         task="transcribe",
         language=language or "zh",
     )
-    deltas: list[list[float]] = []
     windows = read_audio(media, [(p.start, p.end) for p in probes])
-    for probe, audio in zip(probes, windows):
+
+    def deltas(probe: Probe, audio: np.ndarray) -> list[float]:
         if audio.size < 1600:  # under 0.1 s: nothing to hear
-            deltas.append([float("-inf")] * len(probe.variants))
-            continue
+            return [float("-inf")] * len(probe.variants)
         heard, *variants = _score(model, tokenizer, audio, [probe.heard, *probe.variants])
-        deltas.append([v - heard for v in variants])
-    return deltas
+        return [v - heard for v in variants]
+
+    # one probe per model worker at a time (see clipguard.asr.batches for why)
+    with ThreadPoolExecutor(max_workers=workers(model)) as pool:
+        return list(pool.map(deltas, probes, windows))
