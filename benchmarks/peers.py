@@ -1,15 +1,23 @@
 """clipguard's transcription against what a user would run instead, in one run.
 
-On the same file, with the same model object (the bundled base, int8) and the same
-threads, one after another:
+On the same file, with the same model (the bundled base, int8) on the same cores,
+one after another:
 
 - ``clipguard``: ``clipguard.asr.transcribe.transcribe`` with default options and the
-  CLI's hotwords (the library call: probe, audio decode, VAD, batched pass, re-decodes);
+  CLI's hotwords (the library call: probe, audio decode, VAD, batched pass, re-decodes),
+  the model loaded as clipguard loads it (two workers of one thread on 2 cores,
+  decoding two batches at once: ``clipguard.asr.batches``);
+- ``clipguard, 1 worker``: the same call on one worker of all the threads
+  (``cpu_threads=N``), the setting before 2026-12-05's change;
 - ``fw batched``: faster-whisper's ``BatchedInferencePipeline.transcribe`` with its
   defaults (its own VAD, no timestamps, beam 5, batch 8): the fast path, which stops
   a chunk at its first end of text;
 - ``fw sequential``: ``WhisperModel.transcribe`` with ``vad_filter=True`` and its
   other defaults (beam 5, temperature fallback, conditioning on previous text).
+
+faster-whisper's two engines get the model as one worker of all the threads (2 on 2
+cores, as in the issue's measurement): their pipelines call the model one batch at a
+time, so a second worker would sit idle and one thread would only slow them down.
 
 Each engine gets the file's path, so audio decoding is in every time. Both wall and
 CPU seconds (``time.process_time``, all threads) are shown: on a shared machine the
@@ -43,7 +51,7 @@ from pathlib import Path
 
 from _common import FIXTURES, machine, table
 
-from clipguard.asr.model import load_model
+from clipguard.asr.model import load_model, threads_and_workers
 from clipguard.asr.transcribe import TranscribeOptions, transcribe
 from clipguard.compliance_rules.hotwords import default_hotwords
 from clipguard.evaluation import _chars, concat_recordings, load_truth
@@ -106,8 +114,11 @@ def score(truth: dict, copies: int, text: str) -> tuple[str, str]:
 
 
 def engines(threads: int) -> dict[str, Callable[[Path], str]]:
-    opts = TranscribeOptions(cpu_threads=threads, hotwords=default_hotwords())
-    model = load_model(opts.model, opts.device, opts.compute_type, opts.cpu_threads)
+    opts = TranscribeOptions(hotwords=default_hotwords())
+    load_model(opts.model, opts.device, opts.compute_type, opts.cpu_threads)  # clipguard's
+    one = replace(opts, cpu_threads=threads)
+    # the peers' model: one worker of all the threads (loaded once, shared with ``one``)
+    model = load_model(one.model, one.device, one.compute_type, one.cpu_threads)
 
     bare = replace(opts, hotwords=None)
     beam5 = replace(opts, beam_size=5)
@@ -120,6 +131,9 @@ def engines(threads: int) -> dict[str, Callable[[Path], str]]:
 
     def clipguard_beam5(path: Path) -> str:
         return transcribe(path, beam5).text
+
+    def clipguard_one_worker(path: Path) -> str:
+        return transcribe(path, one).text
 
     def fw_batched(path: Path) -> str:
         from faster_whisper import BatchedInferencePipeline
@@ -135,6 +149,7 @@ def engines(threads: int) -> dict[str, Callable[[Path], str]]:
         "clipguard": clipguard,
         "clipguard, no hotwords": clipguard_bare,
         "clipguard, beam 5": clipguard_beam5,
+        "clipguard, 1 worker": clipguard_one_worker,
         "fw batched": fw_batched,
         "fw sequential": fw_sequential,
     }
@@ -192,7 +207,8 @@ def main() -> None:
                 )
                 print(" | ".join(str(c) for c in rows[-1]), flush=True)
     print(
-        f"\nbase int8, {threads} threads, model load {load_s:.1f} s (excluded), "
+        f"\nbase int8; clipguard {threads_and_workers('cpu')} (threads, workers), the "
+        f"others and '1 worker' ({threads}, 1); model load {load_s:.1f} s (excluded), "
         f"best of {rounds}; machine: {machine()}; load average "
         f"{os.getloadavg()[0]:.1f}\n"
     )

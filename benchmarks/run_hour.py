@@ -9,8 +9,10 @@ with ffmpeg's concat demuxer, with the fixtures' chat messages beside it. The tr
 of every piece is kept, so the table says how many sentences were heard, how many
 planted violations were found, and whether a clip touches one (it must not).
 
-In the same process, after the run, the same ``WhisperModel`` object (loaded before
-the run, excluded from both) transcribes the hour with
+In the same process, after the run, the same model (loaded before the run, excluded
+from both; as one worker of all the threads, since faster-whisper's pipeline calls
+it one batch at a time, where clipguard decodes two batches at once on two workers
+of one thread: ``clipguard.asr.batches``) transcribes the hour with
 ``BatchedInferencePipeline(model).transcribe(path, language="zh")`` and its other
 defaults: the lossy fast path a user could run instead (see ``peers.py``). Wall and
 CPU seconds (this process and its ffmpeg children) are shown for both; on a shared
@@ -39,7 +41,7 @@ from typing import Any
 from _common import FIXTURES, ffmpeg_exe, machine, table, x264
 from _stream import assemble
 
-from clipguard.asr.model import load_model
+from clipguard.asr.model import load_model, threads_and_workers
 from clipguard.asr.transcribe import TranscribeOptions
 from clipguard.clipper.highlights import HighlightOptions
 from clipguard.compliance_rules.hotwords import default_hotwords
@@ -174,7 +176,9 @@ def main() -> None:
         )
         o = options.transcribe
         t0 = time.perf_counter()
-        model = load_model(o.model, o.device, o.compute_type, o.cpu_threads)  # the run's own
+        load_model(o.model, o.device, o.compute_type, o.cpu_threads)  # the run's own
+        threads = min(4, os.cpu_count() or 1)
+        model = load_model(o.model, o.device, o.compute_type, threads)  # the lossy pass's
         load_s = time.perf_counter() - t0
         phases = Phases()
         t0, c0 = time.perf_counter(), cpu_seconds()
@@ -252,8 +256,9 @@ def main() -> None:
         ['fw batched (language="zh")', lossy_wall, lossy_cpu, len(_chars(text))],
     ]
     print(
-        f"\nagainst faster-whisper's lossy batched pass, same model object "
-        f"({o.model} {o.compute_type}, {o.cpu_threads or min(4, os.cpu_count() or 1)} threads), "
+        f"\nagainst faster-whisper's lossy batched pass, same model "
+        f"({o.model} {o.compute_type}; the run {threads_and_workers(o.device, o.cpu_threads)}, "
+        f"the lossy pass ({threads}, 1) (threads, workers)), "
         f"same file, after the run:\n"
     )
     print(

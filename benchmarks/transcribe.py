@@ -19,7 +19,7 @@ from pathlib import Path
 
 from _common import FIXTURES, machine, table
 
-from clipguard.asr.model import load_model
+from clipguard.asr.model import load_model, threads_and_workers
 from clipguard.asr.transcribe import TranscribeOptions, transcribe
 from clipguard.compliance_rules.scanner import default_hotwords
 from clipguard.evaluation import cer, concat_recordings, load_truth, sentences_kept
@@ -54,7 +54,8 @@ def row(path: Path, truth_path: Path | None, copies: int, opts: TranscribeOption
 
 
 def main() -> None:
-    threads = int(os.environ.get("CLIPGUARD_THREADS", "0")) or min(4, os.cpu_count() or 1)
+    # 0: clipguard's default (two workers of one thread on 2 cores); N: one worker of N
+    threads = int(os.environ.get("CLIPGUARD_THREADS", "0"))
     beams = [int(b) for b in os.environ.get("BEAMS", "5").split(",")]
     base = TranscribeOptions(cpu_threads=threads, hotwords=default_hotwords())
     t0 = time.perf_counter()
@@ -82,7 +83,9 @@ def main() -> None:
     print(
         "faster-whisper base (bundled), int8, VAD + batched decode with timestamps + re-decode of holes"
     )
-    print(f"threads: {threads}; model load: {load_s:.1f} s (excluded); machine: {machine()}\n")
+    print(
+        f"(threads, workers): {threads_and_workers(base.device, threads)}; model load: {load_s:.1f} s (excluded); machine: {machine()}\n"
+    )
     print(
         table(
             [
