@@ -60,10 +60,14 @@ class TranscribeOptions:
     # lost dev2_zh (CER 20% -> 31%), so the vocabulary stays. Pass 5 for the old pass.
     beam_size: int = 2
     # chunks per batched call: on CPU a batch buys no speed, and the encoder's attention
-    # for each chunk in it is held at once (a 330 s cut on 2 cores: 16 → 60.5 s, peak RSS
-    # 1,421 MB; 8 → 59.7 s, 1,125 MB; 4 → 60.5 s, 911 MB; the same text each time).
-    # On a GPU a larger batch is what makes the pass fast: pass batch_size=16 there.
-    batch_size: int = 4
+    # for each chunk in it is held at once (a 330 s cut on 2 cores, one worker: 16 →
+    # 60.5 s, peak RSS 1,421 MB; 8 → 59.7 s, 1,125 MB; 4 → 60.5 s, 911 MB). With two
+    # workers, two batches are in flight, and small ones share the work out evenly (a
+    # window's last batch no longer runs alone): the 10-minute stream took 29.5-31.1 s
+    # wall at batches of 1, 2 or 3 and 34.8-36.1 s at 4, peak RSS 790 / 990 / 1,176 /
+    # 1,320-1,394 MB, the same text each time. On a GPU a larger batch is what makes
+    # the pass fast: pass batch_size=16 there.
+    batch_size: int = 2
     window_seconds: float = 300.0  # peak RSS at batch 16: 120 s 1.0 GB, 300 s 1.6 GB, 600 s 2.6 GB
     initial_prompt: str | None = None
     hotwords: str | None = None
