@@ -56,7 +56,7 @@ def row(path: Path, truth_path: Path | None, copies: int, opts: TranscribeOption
 def main() -> None:
     # 0: clipguard's default (two workers of one thread on 2 cores); N: one worker of N
     threads = int(os.environ.get("CLIPGUARD_THREADS", "0"))
-    beams = [int(b) for b in os.environ.get("BEAMS", "5").split(",")]
+    beams = [int(b) for b in os.environ.get("BEAMS", str(TranscribeOptions().beam_size)).split(",")]
     base = TranscribeOptions(cpu_threads=threads, hotwords=default_hotwords())
     t0 = time.perf_counter()
     load_model(base.model, base.device, base.compute_type, base.cpu_threads)
