@@ -54,11 +54,10 @@ class ConcurrentPipeline(BatchedInferencePipeline):
         log_progress: bool,
     ) -> Iterator[Segment]:
         n = workers(self.model)
-        starts = list(range(0, len(features), batch_size))
         seg_idx = 0
         with ThreadPoolExecutor(max_workers=n, thread_name_prefix="whisper-batch") as pool:
             pending: deque[Future] = deque()
-            queued = iter(starts)
+            queued = iter(range(0, len(features), batch_size))
 
             def submit() -> None:
                 i = next(queued, None)
