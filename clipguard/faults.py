@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -52,13 +53,16 @@ class Faults:
 
     def __init__(self) -> None:
         self._items: dict[tuple[str, str, str], Fault] = {}
+        # one recording's work may run in two threads (clipguard.pipeline.ahead)
+        self._lock = threading.Lock()
 
     def add(self, stage: str, what: str, error: str, count: int = 1) -> None:
         key = (stage, what, error)
-        if key in self._items:
-            self._items[key].count += count
-        else:
-            self._items[key] = Fault(stage, what, error, count)
+        with self._lock:
+            if key in self._items:
+                self._items[key].count += count
+            else:
+                self._items[key] = Fault(stage, what, error, count)
 
     def extend(self, faults: Iterator[Fault] | list[Fault]) -> None:
         for f in faults:

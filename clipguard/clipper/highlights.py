@@ -20,6 +20,7 @@ from clipguard.clipper.signals import (
     dense_motion,
     robust_unit,
 )
+from clipguard.clipper.spans import MAX_PAUSE_EDGE, SHOT_GUARD
 from clipguard.faults import refinement
 from clipguard.models import Finding, Highlight, Segment, Transcript, severity_rank
 from clipguard.options import DEFAULT_WEIGHTS, HighlightOptions
@@ -36,6 +37,9 @@ class HighlightsResult:
     highlights: tuple[Highlight, ...]
     cuts: tuple[float, ...]  # scene cuts, seconds
     signals: dict[str, np.ndarray]  # one array per signal on the GRID
+    # windows decoded densely while ranking, with their frame-exact shot changes:
+    # the clip edges near them need no decode of their own (``exact_cuts``)
+    dense: tuple[tuple[float, float, tuple[float, ...]], ...] = ()
 
     def score_curve(self) -> np.ndarray | None:
         """All signals summed: where the peak (the cover frame) of a clip is."""
@@ -254,16 +258,27 @@ def _gate(
     )
 
 
-def find_highlights(
-    ctx: SignalContext,
-    findings: list[Finding],
-    opts: HighlightOptions,
-    signals: dict[str, np.ndarray] | None = None,
-) -> tuple[list[Highlight], dict[str, np.ndarray]]:
-    """Ranked highlights (best first), each with its gate outcome and clip span."""
+def _weights(ctx: SignalContext, opts: HighlightOptions) -> dict[str, float]:
     weights = {k: opts.weight(k, v) for k, v in DEFAULT_WEIGHTS.items()}
     if not ctx.chat:
         weights["chat"] = 0.0
+    return weights
+
+
+# the dense decode of a candidate reaches this far past its ends, so the frame-exact
+# shot changes its clip's edges are snapped to (``clipguard.clipper.spans``: up to
+# MAX_PAUSE_EDGE into a pause, SHOT_GUARD beyond) are known without decoding again,
+# with the detector's context (LAG frames) on both sides
+DENSE_MARGIN = MAX_PAUSE_EDGE + SHOT_GUARD + 0.5
+
+
+def rank_highlights(
+    ctx: SignalContext, opts: HighlightOptions, signals: dict[str, np.ndarray] | None = None
+) -> tuple[list[Window], dict[str, np.ndarray]]:
+    """Every candidate scored, the top few refined with dense motion (all that needs
+    no findings; ``find_highlights`` then gates). The dense windows and their shot
+    changes are kept in ``ctx.dense`` for the clip edges."""
+    weights = _weights(ctx, opts)
     signals = signals if signals is not None else compute_signals(ctx)
     segments = [s for s in ctx.transcript.segments if s.words]
     cands = _sentence_windows(segments, opts)
@@ -275,18 +290,36 @@ def find_highlights(
         # decode densely only where it can change the ranking: the top few candidates
         motion = signals["motion"].copy()
         for c in _pick(cands, opts.count * 3):
+            a, b = max(0.0, c.start - DENSE_MARGIN), c.end + DENSE_MARGIN
             with refinement("highlights", "dense motion of a candidate") as r:
-                times, values, cuts = dense_motion(ctx.media, c.start, c.end)
+                times, values, cuts = dense_motion(ctx.media, a, b)
             if r.failed:
                 continue  # the keyframe motion stands for this candidate
             for t, v in zip(times.tolist(), values.tolist()):
-                i = min(motion.size - 1, int(t / GRID))
-                motion[i] = max(motion[i], v)
+                if c.start <= t < c.end:  # the margin is for the edges, not the score
+                    i = min(motion.size - 1, int(t / GRID))
+                    motion[i] = max(motion[i], v)
             ctx.keyframes.cuts = sorted(set(ctx.keyframes.cuts) | set(cuts))
+            ctx.dense.append((a, b, tuple(cuts)))
         signals = dict(signals, motion=robust_unit(motion))
         for c in cands:
             _score(c, signals, weights)
+    return cands, signals
+
+
+def find_highlights(
+    ctx: SignalContext,
+    findings: list[Finding],
+    opts: HighlightOptions,
+    signals: dict[str, np.ndarray] | None = None,
+) -> tuple[list[Highlight], dict[str, np.ndarray]]:
+    """Ranked highlights (best first), each with its gate outcome and clip span."""
+    cands, signals = rank_highlights(ctx, opts, signals)
+    if not cands:
+        return [], signals
+    weights = _weights(ctx, opts)
+    segments = [s for s in ctx.transcript.segments if s.words]
     gated = gated_findings(ctx.transcript, findings, opts.gate)
-    ranked = _pick(cands, max(opts.count * 3, opts.count))
-    highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked]
+    ranked_ = _pick(cands, max(opts.count * 3, opts.count))
+    highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked_]
     return highlights, signals

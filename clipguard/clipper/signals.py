@@ -9,7 +9,7 @@ windows that matter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,6 +39,11 @@ class SignalContext:
     envelope: np.ndarray | None = None  # RMS per ENVELOPE_HOP from the transcription pass
     chat: list[tuple[float, str]] = field(default_factory=list)
     keyframes: KeyframeScan | None = None
+    # where the keyframe scan comes from when ``keyframes`` is not given: the pipeline
+    # hands the one it ran beside the transcription (``clipguard.pipeline.ahead``)
+    scan: Callable[[Path], KeyframeScan] | None = None
+    # (start, end, shot changes) of each window decoded densely (``rank_highlights``)
+    dense: list[tuple[float, float, tuple[float, ...]]] = field(default_factory=list)
 
     @property
     def bins(self) -> int:
@@ -147,14 +152,18 @@ class KeyframeScan:
     cuts: list[float]
 
 
-def scan_keyframes(media: Path) -> KeyframeScan:
+def scan_keyframes(media: Path, *, stop: Callable[[], bool] | None = None) -> KeyframeScan:
     """Decode keyframes only (PyAV ``skip_frame='NONKEY'``): seconds per hour of video.
-    Shot changes are told on colour (``clipguard.clipper.shots``), not brightness alone."""
+    Shot changes are told on colour (``clipguard.clipper.shots``), not brightness alone.
+    ``stop`` is asked before each keyframe (incomplete when it says so: see
+    ``clipguard.pipeline.ahead``)."""
     times: list[float] = []
     motion: list[float] = []
     cuts: list[float] = []
     prev: ShotFrame | None = None
     for frame in iter_keyframes(media):
+        if stop is not None and stop():
+            break
         if frame.time is None:
             continue
         cur = shot_frame(frame)
@@ -177,13 +186,26 @@ def dense_motion(
     return np.asarray(d.times), np.asarray(d.motion), d.cuts
 
 
-def exact_cuts(media: Path) -> Callable[[float, float], list[float]]:
+# a window decoded for something else answers for a stretch this far inside it: the
+# detector looks LAG frames back and WINDOW frames ahead (0.4 s at 30 fps)
+DENSE_INSIDE = 0.5
+
+
+def exact_cuts(
+    media: Path, known: Sequence[tuple[float, float, Sequence[float]]] = ()
+) -> Callable[[float, float], list[float]]:
     """Frame-exact scene cuts in a time window, decoded on demand and remembered per
-    window: the clip edges need them, and only a few seconds around each edge."""
+    window: the clip edges need them, and only a few seconds around each edge.
+    ``known`` windows (start, end, cuts), decoded densely already, answer for any
+    stretch well inside them without a decode (``HighlightsResult.dense``)."""
     memo: dict[tuple[float, float], list[float]] = {}
 
     def near(a: float, b: float) -> list[float]:
         key = (round(max(0.0, a), 1), round(b, 1))
+        for ka, kb, cuts in known:
+            inside = ka <= 0.0 if key[0] <= 0.0 else ka + DENSE_INSIDE <= key[0]
+            if inside and key[1] <= kb - DENSE_INSIDE:
+                return [c for c in cuts if key[0] <= c < key[1]]
         if key not in memo:
             memo[key] = []  # no cut known there: edges fall on sentence pauses only
             with refinement("clips", "frame-exact shot detection at a clip edge"):
@@ -247,7 +269,7 @@ def compute_signals(ctx: SignalContext) -> dict[str, np.ndarray]:
         # shot and motion information refines the ranking; without it the highlights
         # still come from speech, hype words, loudness and chat
         with refinement("signals", "keyframe scan (shot detection)") as r:
-            ctx.keyframes = scan_keyframes(ctx.media)
+            ctx.keyframes = (ctx.scan or scan_keyframes)(ctx.media)
         if r.failed:
             ctx.keyframes = KeyframeScan(np.zeros(0), np.zeros(0), [])
     return {name: sig.compute(ctx) for name, sig in SIGNALS.items()}

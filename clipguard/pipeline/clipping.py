@@ -128,7 +128,7 @@ def stage_clips(
         result.highlights,
         highlight.count,
         segments,
-        exact_cuts(Path(media_path)),
+        exact_cuts(Path(media_path), result.dense),
         floor=min_clip_seconds(highlight),
         max_seconds=highlight.max_seconds,
         forbidden=gated_spans(transcript, findings, highlight.gate),

@@ -4,8 +4,10 @@ ranking and the gate (``clipguard.clipper.highlights``)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +17,9 @@ from clipguard.models import SCHEMA_VERSION, Finding, Highlight, Transcript
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.writers import atomic_path, read_json, write_json
+
+if TYPE_CHECKING:
+    from clipguard.clipper.signals import KeyframeScan
 
 # the code behind each result, hashed into its key (clipguard.keys)
 SIGNALS_CODE = (
@@ -39,8 +44,12 @@ def stage_highlights(
     layout: RecordingLayout,
     options: HighlightOptions,
     chat_path: Path | None = None,
+    keyframes: Callable[[Path], KeyframeScan] | None = None,
 ) -> HighlightsResult:
-    """Score, rank and gate highlights; the signals are cached on their own (chat included)."""
+    """Score, rank and gate highlights; the signals are cached on their own (chat
+    included). ``keyframes`` gives the keyframe scan when the signals are computed
+    (default ``scan_keyframes``; the pipeline's is the one it ran beside the
+    transcription: ``clipguard.pipeline.ahead``)."""
     from clipguard.clipper.highlights import find_highlights, gap_findings
     from clipguard.clipper.signals import (
         SIGNAL_VERSIONS,
@@ -83,6 +92,7 @@ def stage_highlights(
         transcript.media.decoded_duration or transcript.media.duration,
         envelope,
         chat,
+        scan=keyframes,
     )
     if cached_signals is not None:
         signals, cuts = cached_signals
@@ -126,4 +136,4 @@ def stage_highlights(
         highlights=len(highlights),
         dropped=len(dropped),
     )
-    return HighlightsResult(tuple(highlights), tuple(cuts), signals)
+    return HighlightsResult(tuple(highlights), tuple(cuts), signals, tuple(ctx.dense))

@@ -25,6 +25,7 @@ from clipguard.faults import collecting
 from clipguard.media import require_video
 from clipguard.models import Finding, Transcript
 from clipguard.options import HighlightOptions, RunOptions, TranscribeOptions
+from clipguard.pipeline.ahead import MediaWork
 from clipguard.pipeline.clipping import stage_clips
 from clipguard.pipeline.highlights import stage_highlights
 from clipguard.pipeline.layout import RecordingLayout
@@ -107,6 +108,7 @@ def _screen_and_scan(
     scanner: Scanner,
     options: RunOptions,
     stages: _Stages,
+    ahead: MediaWork | None = None,
 ) -> list[Finding]:
     """Read the screen (when the media with its video is at hand), then scan the
     transcript and the screen's text, verifying sound-alikes against the audio."""
@@ -114,7 +116,8 @@ def _screen_and_scan(
     if options.screen and media.exists() and transcript.media.has_video:
         stages("screen")
         with _stage("screen"):
-            screen = stage_screen(media, transcript, layout, scanner)
+            read = ahead.screen if ahead is not None else None
+            screen = stage_screen(media, transcript, layout, scanner, read)
     stages("scan")
     with _stage("scan"):
         return stage_scan(transcript, layout, scanner, screen, _scorer(media, transcript, options))
@@ -171,20 +174,23 @@ def scan_recording(
     t0 = time.perf_counter()
     stages = _Stages(progress)
     scanner = scanner or scanner_for(tuple(options.rules))
-    if Path(source).suffix.lower() == ".json":
-        transcript = load_transcript_input(Path(source))
+    from_json = Path(source).suffix.lower() == ".json"
+    if from_json:
+        transcript, cached = load_transcript_input(Path(source)), True
         layout = RecordingLayout.of(out_root, Path(transcript.media.path))
-        cached = True
     else:
         layout = RecordingLayout.of(out_root, Path(source))
-        with _stage("transcribe"):
-            transcript, cached = stage_transcribe(
-                Path(source), layout, options.transcribe, stages("transcribe")
-            )
-    result = RecordingResult(str(source), str(layout.root))
-    result.add_transcript(transcript, cached)
-    media = Path(transcript.media.path)
-    result.add_findings(_screen_and_scan(media, transcript, layout, scanner, options, stages))
+    with MediaWork(Path(source), layout, screen=options.screen, keyframes=False) as ahead:
+        if not from_json:
+            with _stage("transcribe"):
+                transcript, cached = stage_transcribe(
+                    Path(source), layout, options.transcribe, stages("transcribe"), ahead.start
+                )
+        result = RecordingResult(str(source), str(layout.root))
+        result.add_transcript(transcript, cached)
+        media = Path(transcript.media.path)
+        findings = _screen_and_scan(media, transcript, layout, scanner, options, stages, ahead)
+    result.add_findings(findings)
     stages("report")
     with _stage("report"):
         stage_report(layout, transcript, options.link_media)
@@ -211,23 +217,27 @@ def process_recording(
     stages = _Stages(progress)
     t0 = time.perf_counter()
     scanner = scanner or scanner_for(tuple(options.rules))
-    with _stage("transcribe"):
-        transcript, cached = stage_transcribe(
-            media, layout, options.transcribe, stages("transcribe")
-        )
-    Manifest.load(layout.manifest).set(options=options.to_dict())
-    result.add_transcript(transcript, cached)
-    findings = _screen_and_scan(media, transcript, layout, scanner, options, stages)
-    result.add_findings(findings)
-    if options.clips and options.require_video:
-        require_video(transcript.media)
-    if options.clips and transcript.media.has_video:
-        chat = Path(options.chat) if options.chat else find_chat(media)
-        stages("highlights")
-        with _stage("highlights"):
-            highlights = stage_highlights(
-                media, transcript, findings, layout, options.highlight, chat
+    highlights = None
+    # the screen and the keyframes are read beside the transcription
+    with MediaWork(media, layout, screen=options.screen, keyframes=options.clips) as ahead:
+        with _stage("transcribe"):
+            transcript, cached = stage_transcribe(
+                media, layout, options.transcribe, stages("transcribe"), ahead.start
             )
+        Manifest.load(layout.manifest).set(options=options.to_dict())
+        result.add_transcript(transcript, cached)
+        findings = _screen_and_scan(media, transcript, layout, scanner, options, stages, ahead)
+        result.add_findings(findings)
+        if options.clips and options.require_video:
+            require_video(transcript.media)
+        if options.clips and transcript.media.has_video:
+            chat = Path(options.chat) if options.chat else find_chat(media)
+            stages("highlights")
+            with _stage("highlights"):
+                highlights = stage_highlights(
+                    media, transcript, findings, layout, options.highlight, chat, ahead.keyframes
+                )
+    if highlights is not None:
         with _stage("clips"):
             clips = stage_clips(
                 media,

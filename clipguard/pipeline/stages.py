@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,11 +24,15 @@ from clipguard.errors import MediaError, SilentMediaError
 from clipguard.faults import refinement
 from clipguard.keys import code_version, stage_key
 from clipguard.media import SILENCE_DBFS, AudioStats, probe
-from clipguard.models import SCHEMA_VERSION, SEVERITIES, Finding, Transcript
+from clipguard.models import SCHEMA_VERSION, SEVERITIES, Finding, MediaInfo, Transcript
+from clipguard.pipeline.ahead import screen_key
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.progress import ProgressFn
 from clipguard.writers import atomic_path, read_json, write_json, write_transcript
+
+if TYPE_CHECKING:
+    from clipguard.screen.read import ScreenReading
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +42,14 @@ def stage_transcribe(
     layout: RecordingLayout,
     options: TranscribeOptions,
     progress: ProgressFn | None = None,
+    meanwhile: Callable[[MediaInfo], None] | None = None,
 ) -> tuple[Transcript, bool]:
     """Transcribe unless an identical transcript exists; returns (transcript, cached).
 
     The input is probed before the recording's folder is created, so a file that is
-    not media leaves nothing behind."""
+    not media leaves nothing behind. ``meanwhile`` is called with the probed media
+    just before a transcription starts (not for a cached one): work to run beside it
+    (``clipguard.pipeline.ahead``)."""
     media = probe(Path(media_path), allow_partial=options.allow_partial)
     layout.create()
     manifest = Manifest.load(layout.manifest)
@@ -60,6 +69,8 @@ def stage_transcribe(
         _raise_if_silent(cached, media_path)
         return cached, True
     stats = AudioStats()
+    if meanwhile is not None:
+        meanwhile(media)
     t0 = time.perf_counter()
     try:
         transcript = transcribe(media_path, options, media=media, progress=progress, stats=stats)
@@ -110,7 +121,6 @@ def findings_document(scanner: Scanner, transcript: Transcript, findings: list[F
 # the code behind each stage's results, hashed into its key (clipguard.keys)
 SCAN_CODE = ("clipguard.compliance_rules", "clipguard.text")
 ACOUSTIC_CODE = ("clipguard.asr.verify",)
-SCREEN_CODE = ("clipguard.screen", "clipguard.media")
 
 
 def stage_scan(
@@ -175,10 +185,16 @@ def stage_scan(
 
 
 def stage_screen(
-    media_path: Path, transcript: Transcript, layout: RecordingLayout, scanner: Scanner
+    media_path: Path,
+    transcript: Transcript,
+    layout: RecordingLayout,
+    scanner: Scanner,
+    read: Callable[[Path], ScreenReading] | None = None,
 ) -> list[Finding]:
     """Read the screen (cached in screen.json by media and reader version), then run
-    its text through the rules; each finding gets a thumbnail with its box."""
+    its text through the rules; each finding gets a thumbnail with its box. ``read``
+    gives the reading when it is not cached (default ``read_screen``; the pipeline's
+    is the one done beside the transcription: ``clipguard.pipeline.ahead``)."""
     from clipguard.screen.findings import screen_findings
     from clipguard.screen.read import ScreenReading, Track, read_screen, thumbnail
 
@@ -187,7 +203,7 @@ def stage_screen(
     if not transcript.media.has_video:
         manifest.record("screen", "skipped", reason="no video stream")
         return []
-    key = stage_key(code_version(*SCREEN_CODE), transcript.media.sha256)
+    key = screen_key(transcript.media.sha256)
 
     def load() -> ScreenReading:
         doc = read_json(layout.screen)
@@ -197,7 +213,7 @@ def stage_screen(
     reading = manifest.reuse("screen", key, [layout.screen], load)
     cached = reading is not None
     if reading is None:
-        reading = read_screen(Path(media_path))
+        reading = (read or read_screen)(Path(media_path))
         write_json(
             layout.screen,
             {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,8 +225,10 @@ def _plan(sample: frames.Sample, before: list[Track] | None) -> tuple[list[Box],
     return [(0, 0, w, h)], []
 
 
-def read_screen(media: Path) -> ScreenReading:
-    """Text tracks and QR codes of one recording's frames.
+def read_screen(media: Path, *, stop: Callable[[], bool] | None = None) -> ScreenReading:
+    """Text tracks and QR codes of one recording's frames (``stop``: asked before each
+    sample; when it says so the reading ends there, incomplete, for a caller that
+    gave up on it).
 
     A failed OCR or QR read of a frame is recorded as a warning in the current
     ``clipguard.faults`` collector and costs only what that frame would have added."""
@@ -236,6 +239,8 @@ def read_screen(media: Path) -> ScreenReading:
     last_seen: list[Track] | None = None  # what the last frame read showed, if complete
     last_read = 0.0
     for t, sample in frames.worth_reading(Path(media)):
+        if stop is not None and stop():
+            break
         reading.samples += 1
         if sample is None:
             for tr in open_tracks:

@@ -1,0 +1,128 @@
+"""Work that needs only the media, done while the transcription runs.
+
+Transcription leaves part of two cores idle (its serial steps: decoding a window's
+audio, voice detection, the batch that runs alone at a window's end; on the assembled
+hour 163 s wall for 265 CPU s), and two later stages need nothing from the transcript:
+reading the screen (text and QR codes of the frames) and the keyframe scan the
+highlights take motion and shot changes from. In one background thread beside the
+transcription they cost the hour about 2 s of transcription wall time instead of 23 s
+after it (``benchmarks/run_hour.py``). The transcript does not depend on it: the
+decoding is the same, and two runs differ only where a re-decode samples at a
+temperature above zero, with or without the thread.
+
+The highlights' ranking (signals, dense motion of the top candidates) needs no
+findings and could run beside the scan too; measured, it gained nothing (24.8 s for
+both one after the other, 25.5 s side by side on the hour): the scan's acoustic check
+keeps both cores busy.
+
+The thread only computes values: the stages on the calling thread still check their
+caches, write their files and record the manifest, as before. An exception in the
+thread is kept and raised where the stage asks for the value, so a failure means what
+it meant without the thread (an unreadable video stops the screen stage; a failed
+keyframe scan is a warning of the highlights). The warnings the work records go to the
+recording's collector (the thread runs in a copy of the caller's context).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clipguard.keys import code_version, stage_key
+from clipguard.pipeline.layout import RecordingLayout
+from clipguard.pipeline.manifest import Manifest
+
+if TYPE_CHECKING:
+    from clipguard.clipper.signals import KeyframeScan
+    from clipguard.models import MediaInfo
+    from clipguard.screen.read import ScreenReading
+
+SCREEN_CODE = ("clipguard.screen", "clipguard.media")
+
+
+def screen_key(sha256: str) -> str:
+    """The screen stage's key: the media's content and the reader's code."""
+    return stage_key(code_version(*SCREEN_CODE), sha256)
+
+
+class MediaWork:
+    """The screen reading and the keyframe scan of one recording, in one thread,
+    started by ``start`` (``stage_transcribe`` calls it when it transcribes: with a
+    cached transcript there is nothing to overlap) and collected by ``screen`` and
+    ``keyframes``, which compute on the spot when nothing was started."""
+
+    def __init__(
+        self, media: Path, layout: RecordingLayout, *, screen: bool, keyframes: bool
+    ) -> None:
+        self.media = Path(media)
+        self.layout = layout
+        self.wanted = {"screen": screen, "keyframes": keyframes}
+        self._stop = threading.Event()
+        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: dict[str, Future[Any]] = {}
+
+    def start(self, info: MediaInfo) -> None:
+        """Start what this recording will need, in one thread (the transcription
+        has the rest of the machine): the screen unless its cached reading holds."""
+        if self._pool is not None or not info.has_video:
+            return
+        jobs: list[tuple[str, Callable[..., Any]]] = []
+        if self.wanted["screen"] and not self._screen_cached(info.sha256):
+            from clipguard.screen.read import read_screen
+
+            jobs.append(("screen", read_screen))
+        if self.wanted["keyframes"]:
+            from clipguard.clipper.signals import scan_keyframes
+
+            jobs.append(("keyframes", scan_keyframes))
+        if not jobs:
+            return
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clipguard-media")
+        for name, fn in jobs:
+            ctx = contextvars.copy_context()  # the recording's warnings collector
+            self._jobs[name] = self._pool.submit(ctx.run, fn, self.media, stop=self._stop.is_set)
+
+    def _screen_cached(self, sha256: str) -> bool:
+        st = Manifest.load(self.layout.manifest).data["stages"].get("screen", {})
+        return (
+            st.get("status") == "ok"
+            and st.get("key") == screen_key(sha256)
+            and self.layout.screen.exists()
+        )
+
+    def screen(self, media: Path) -> ScreenReading:
+        """The screen reading (``read_screen``'s signature, for ``stage_screen``)."""
+        from clipguard.screen.read import read_screen
+
+        return self._take("screen", media, read_screen)
+
+    def keyframes(self, media: Path) -> KeyframeScan:
+        """The keyframe scan (``scan_keyframes``'s signature, for the signals)."""
+        from clipguard.clipper.signals import scan_keyframes
+
+        return self._take("keyframes", media, scan_keyframes)
+
+    def _take(self, name: str, media: Path, compute: Callable[[Path], Any]) -> Any:
+        job = self._jobs.pop(name, None)
+        if job is None or Path(media) != self.media:
+            return compute(media)
+        return job.result()  # raises the work's own exception, if it failed
+
+    def __enter__(self) -> MediaWork:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop what was not collected (a run that failed, or a stage that was not
+        reached) and wait for the thread: nothing outlives the recording's call."""
+        self._stop.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._jobs.clear()

@@ -1,0 +1,101 @@
+"""Work beside the transcription (issue #21): the screen reading and the keyframe scan
+run in a background thread while the model transcribes, and hand over exactly what
+the stages would have computed themselves, failures included."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clipguard.clipper.signals import scan_keyframes
+from clipguard.errors import MediaError
+from clipguard.media import probe
+from clipguard.pipeline.ahead import MediaWork, screen_key
+from clipguard.pipeline.layout import RecordingLayout
+from clipguard.pipeline.manifest import Manifest
+from clipguard.screen.read import read_screen
+
+
+def _tracks(reading) -> list[tuple]:
+    return [(t.text, t.bbox, round(t.start, 3), round(t.end, 3)) for t in reading.tracks]
+
+
+def test_media_work_hands_over_what_the_stages_would_read(fixtures, tmp_path):
+    media = fixtures / "shop_zh.mp4"
+    layout = RecordingLayout.of(tmp_path, media)
+    with MediaWork(media, layout, screen=True, keyframes=True) as work:
+        work.start(probe(media))
+        jobs = dict(work._jobs)
+        assert set(jobs) == {"screen", "keyframes"}
+        # both finish while the caller does something else (here: waits)
+        deadline = time.monotonic() + 120
+        while not all(j.done() for j in jobs.values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(j.done() for j in jobs.values())
+        reading = work.screen(media)
+        scan = work.keyframes(media)
+    assert _tracks(reading) == _tracks(read_screen(media))
+    assert reading.samples > 0 and reading.frames_read > 0
+    direct = scan_keyframes(media)
+    assert np.array_equal(scan.times, direct.times) and scan.cuts == direct.cuts
+    assert scan.times.size > 5
+
+
+def test_media_work_raises_the_stage_error_where_the_stage_asks(fixtures, tmp_path):
+    """A video that breaks off: the screen stage fails as it did without the thread
+    (the same MediaError, raised when the stage asks for the reading)."""
+    media = fixtures / "bad" / "truncated.mp4"
+    layout = RecordingLayout.of(tmp_path, media)
+    with MediaWork(media, layout, screen=True, keyframes=True) as work:
+        work.start(probe(media, allow_partial=True))
+        with pytest.raises(MediaError, match="cannot read video") as err:
+            work.screen(media)
+        with pytest.raises(MediaError) as direct:
+            read_screen(media)
+        assert str(err.value) == str(direct.value)
+
+
+def test_media_work_skips_a_cached_screen_and_computes_what_was_not_started(fixtures, tmp_path):
+    media = fixtures / "shop_zh.mp4"
+    info = probe(media)
+    layout = RecordingLayout.of(tmp_path, media)
+    layout.create()
+    layout.screen.write_text("{}", encoding="utf-8")
+    Manifest.load(layout.manifest).record("screen", "ok", key=screen_key(info.sha256))
+    with MediaWork(media, layout, screen=True, keyframes=False) as work:
+        work.start(info)
+        assert work._jobs == {}  # the cached reading holds, nothing else was asked for
+        reading = work.screen(media)  # asked anyway: read on the spot
+    assert _tracks(reading) == _tracks(read_screen(media))
+
+
+def test_closing_stops_the_work_and_leaves_no_thread(fixtures, tmp_path):
+    """A run that fails during transcription must not leave a thread reading frames."""
+    media = fixtures / "dev_zh.mp4"  # 210 s: reading it takes seconds
+    layout = RecordingLayout.of(tmp_path, media)
+    before = {t.name for t in threading.enumerate()}
+    work = MediaWork(media, layout, screen=True, keyframes=True)
+    work.start(probe(media))
+    jobs = dict(work._jobs)
+    work.close()
+    after = {t.name for t in threading.enumerate() if t.name.startswith("clipguard-media")}
+    assert after <= before
+    full = read_screen(media)
+    # the reading stopped part-way (or never started), the keyframe scan never ran
+    screen = jobs["screen"]
+    assert screen.cancelled() or screen.result().samples < full.samples
+    scan = jobs["keyframes"]  # cancelled, or started after the stop and ended at once
+    assert scan.cancelled() or scan.result().times.size == 0
+    # nothing is handed over from a stopped reading: asked again, it is read whole
+    assert _tracks(work.screen(media)) == _tracks(full)
+
+
+def test_no_video_starts_nothing(fixtures, tmp_path):
+    media = fixtures / "bad" / "silence.wav"
+    with MediaWork(media, RecordingLayout.of(tmp_path, media), screen=True, keyframes=True) as w:
+        w.start(probe(Path(media)))
+        assert w._jobs == {}
