@@ -25,6 +25,7 @@ from PIL import Image
 
 from clipguard.clipper.captext import LINE_CHARS, Card, Glossary, cards, marked_text
 from clipguard.clipper.captions import Overlay, load_font, text_image, to_overlay
+from clipguard.clipper.encode import encode
 from clipguard.clipper.reframe import SubjectTrack, subject_track
 from clipguard.errors import MediaError, UsageError
 from clipguard.faults import refinement
@@ -100,11 +101,15 @@ def _blur_pad(img: np.ndarray, W: int, H: int) -> np.ndarray:
     h, w = img.shape[:2]
     k = 16
     scale_bg = max(W / w, H / h) / k
-    small = cv2.resize(
-        img,
-        (max(1, round(w * scale_bg)), max(1, round(h * scale_bg))),
-        interpolation=cv2.INTER_AREA,
-    )
+    size = (max(1, round(w * scale_bg)), max(1, round(h * scale_bg)))
+    # every n-th pixel first, down to twice the fill's size: area-averaging the whole
+    # frame cost 2.2 of the 4 ms (720p); after the blur the fill is the same to a level
+    step = max(1, int(min(w / size[0], h / size[1]) // 2))
+    if step > 1:
+        img_small = cv2.resize(img, (w // step, h // step), interpolation=cv2.INTER_NEAREST)
+    else:
+        img_small = img
+    small = cv2.resize(img_small, size, interpolation=cv2.INTER_AREA)
     small = cv2.convertScaleAbs(cv2.GaussianBlur(small, (0, 0), 3), alpha=0.6)
     sw, sh = max(1, round(W / k)), max(1, round(H / k))
     y0, x0 = max(0, (small.shape[0] - sh) // 2), max(0, (small.shape[1] - sw) // 2)
@@ -247,18 +252,14 @@ def render_clip(plan: ClipPlan, mp4: Path, opts: RenderOptions) -> Clip:
             atomic_path(mp4) as tmp_mp4,
         ):
             target = Path(tmp) / "clip.mp4"
-            clip.write_videofile(
-                str(target),
+            encode(
+                clip,
+                target,
                 fps=fps,
-                codec="libx264",
-                audio_codec="aac",
-                audio_bitrate="128k",
                 preset=opts.preset,
+                crf=opts.crf,
                 threads=threads,
-                logger=None,
-                pixel_format="yuv420p",
-                temp_audiofile_path=tmp,
-                ffmpeg_params=["-crf", str(opts.crf), "-movflags", "+faststart"],
+                tmp=Path(tmp),
             )
             shutil.move(str(target), tmp_mp4)
         cover_t = (

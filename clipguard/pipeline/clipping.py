@@ -52,6 +52,7 @@ RENDER_CODE = (
     "clipguard.clipper.captions",
     "clipguard.clipper.captext",
     "clipguard.clipper.reframe",
+    "clipguard.clipper.encode",
 )
 # the code that writes the timelines, hashed into the stage's key
 TIMELINE_CODE = ("clipguard.clipper.timeline", "clipguard.clipper.jianying")
