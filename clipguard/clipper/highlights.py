@@ -9,7 +9,11 @@ it never starts or ends mid-word.
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -272,6 +276,23 @@ def _weights(ctx: SignalContext, opts: HighlightOptions) -> dict[str, float]:
 DENSE_MARGIN = MAX_PAUSE_EDGE + SHOT_GUARD + 0.5
 
 
+def _dense_windows(media: Path, picked: list[Window]) -> list[Any]:
+    """Each candidate's window and its dense motion (None where decoding failed: a
+    warning), two windows at a time: decoding and the per-frame colour work release
+    the GIL for most of their time (9 candidates of the hour: 8.1 -> 6.8 s)."""
+
+    def one(c: Window) -> Any:
+        a, b = max(0.0, c.start - DENSE_MARGIN), c.end + DENSE_MARGIN
+        with refinement("highlights", "dense motion of a candidate") as r:
+            found = dense_motion(media, a, b)
+        return None if r.failed else ((a, b), found)
+
+    contexts = [contextvars.copy_context() for _ in picked]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # each in a copy of this context: a refinement's warning reaches the recording
+        return list(pool.map(lambda c, ctx: ctx.run(one, c), picked, contexts))
+
+
 def rank_highlights(
     ctx: SignalContext, opts: HighlightOptions, signals: dict[str, np.ndarray] | None = None
 ) -> tuple[list[Window], dict[str, np.ndarray]]:
@@ -289,12 +310,11 @@ def rank_highlights(
     if opts.refine and ctx.keyframes is not None and ctx.keyframes.times.size:
         # decode densely only where it can change the ranking: the top few candidates
         motion = signals["motion"].copy()
-        for c in _pick(cands, opts.count * 3):
-            a, b = max(0.0, c.start - DENSE_MARGIN), c.end + DENSE_MARGIN
-            with refinement("highlights", "dense motion of a candidate") as r:
-                times, values, cuts = dense_motion(ctx.media, a, b)
-            if r.failed:
+        picked = _pick(cands, opts.count * 3)
+        for c, dense in zip(picked, _dense_windows(ctx.media, picked)):
+            if dense is None:
                 continue  # the keyframe motion stands for this candidate
+            (a, b), (times, values, cuts) = dense
             for t, v in zip(times.tolist(), values.tolist()):
                 if c.start <= t < c.end:  # the margin is for the edges, not the score
                     i = min(motion.size - 1, int(t / GRID))
