@@ -9,14 +9,18 @@ with ffmpeg's concat demuxer, with the fixtures' chat messages beside it. The tr
 of every piece is kept, so the table says how many sentences were heard, how many
 planted violations were found, and whether a clip touches one (it must not).
 
-In the same process, after the run, the same model (loaded before the run, excluded
-from both; as one worker of all the threads, since faster-whisper's pipeline calls
-it one batch at a time, where clipguard decodes two batches at once on two workers
-of one thread: ``clipguard.asr.batches``) transcribes the hour with
+Before the run and again after it, in a process of its own (so it touches neither the
+run's memory peak nor its caches), the same model (its load not timed; as one worker
+of all the threads, since faster-whisper's pipeline calls it one batch at a time,
+where clipguard decodes two batches at once on two workers of one thread:
+``clipguard.asr.batches``) transcribes the hour with
 ``BatchedInferencePipeline(model).transcribe(path, language="zh")`` and its other
 defaults: the lossy fast path a user could run instead (see ``peers.py``). Wall and
 CPU seconds (this process and its ffmpeg children) are shown for both; on a shared
-machine the CPU ratio moves far less with other load.
+machine the CPU ratio moves far less with other load. The ratios are to the mean of
+the two lossy passes: one pass after the run measured 169.8 s in one run and 197.6 s
+in the next on the same host, while the run itself took 237.0 and 238.0 s, so a
+single pass on one side of the run can flatter or penalise it by 15%.
 
 ``--copies N`` is the old input instead: dev_zh re-encoded once to 720p30 and copied
 end to end N times (a violation every 8 s, so no clip passes the gate). Building the
@@ -29,9 +33,11 @@ input is not counted. Takes 10-15 minutes for an hour on 2 busy cores.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -142,6 +148,19 @@ def lossy_pass(model: Any, media: Path) -> tuple[str, float, float]:
     return text, time.perf_counter() - t, cpu_seconds() - c
 
 
+def lossy_child(media: Path) -> tuple[str, float, float]:
+    """``lossy_pass`` in a process of its own (model load not timed), so neither pass
+    touches the run's memory peak or caches: (text, wall s, CPU s)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--lossy-only", str(media)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    d = json.loads(out.strip().splitlines()[-1])
+    return d["text"], d["wall"], d["cpu"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=60.0, help="length of the assembled stream")
@@ -149,7 +168,14 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=0, help="old input: N x dev_zh instead")
     ap.add_argument("--no-lossy", action="store_true", help="skip faster-whisper's batched pass")
     ap.add_argument("--out", type=Path, help="keep the input and the run's outputs here")
+    ap.add_argument("--lossy-only", type=Path, help=argparse.SUPPRESS)  # lossy_child's
     args = ap.parse_args()
+    if args.lossy_only:
+        o = TranscribeOptions()
+        model = load_model(o.model, o.device, o.compute_type, min(4, os.cpu_count() or 1))
+        text, wall, cpu = lossy_pass(model, args.lossy_only)
+        print(json.dumps({"text": text, "wall": wall, "cpu": cpu}, ensure_ascii=False))
+        return
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(args.out or tmp_s)
@@ -177,9 +203,11 @@ def main() -> None:
         o = options.transcribe
         t0 = time.perf_counter()
         load_model(o.model, o.device, o.compute_type, o.cpu_threads)  # the run's own
-        threads = min(4, os.cpu_count() or 1)
-        model = load_model(o.model, o.device, o.compute_type, threads)  # the lossy pass's
+        threads = min(4, os.cpu_count() or 1)  # the lossy pass's, in its own process
         load_s = time.perf_counter() - t0
+        before = None if args.no_lossy else lossy_child(media)
+        if before:
+            print(f"lossy pass before: {before[1]:.1f} s wall, {before[2]:.1f} s CPU", flush=True)
         phases = Phases()
         t0, c0 = time.perf_counter(), cpu_seconds()
         result = process_recording(media, tmp / "out", options, progress=phases)
@@ -192,9 +220,12 @@ def main() -> None:
         findings = read_json(root / "findings.json")["findings"]
         clips = read_json(root / "clips" / "clips.json")["clips"] if result.clips else []
         print(f"run: {wall:.1f} s wall, {cpu:.1f} s CPU; {phases.seconds}", flush=True)
-        lossy = None if args.no_lossy else lossy_pass(model, media)
-        if lossy:
-            print(f"lossy pass: {lossy[1]:.1f} s wall, {lossy[2]:.1f} s CPU\n", flush=True)
+        after = None if args.no_lossy else lossy_child(media)
+        if after:
+            print(f"lossy pass after: {after[1]:.1f} s wall, {after[2]:.1f} s CPU\n", flush=True)
+        lossy = None
+        if before and after:
+            lossy = (after[0], (before[1] + after[1]) / 2, (before[2] + after[2]) / 2)
     kept = sentences_kept(truth, transcript.words)
     segs = truth["segments"]
     bad = [s for s in segs if s["violations"]]
@@ -253,13 +284,15 @@ def main() -> None:
     rows = [
         ["whole run", wall, cpu, len(_chars(transcript.text))],
         ["transcribe stage", t_wall, t_cpu, len(_chars(transcript.text))],
-        ['fw batched (language="zh")', lossy_wall, lossy_cpu, len(_chars(text))],
+        ['fw batched (language="zh"), mean', lossy_wall, lossy_cpu, len(_chars(text))],
+        ["  before the run", before[1], before[2], len(_chars(before[0]))],
+        ["  after the run", after[1], after[2], len(_chars(after[0]))],
     ]
     print(
         f"\nagainst faster-whisper's lossy batched pass, same model "
         f"({o.model} {o.compute_type}; the run {threads_and_workers(o.device, o.cpu_threads)}, "
         f"the lossy pass ({threads}, 1) (threads, workers)), "
-        f"same file, after the run:\n"
+        f"same file, before and after the run (ratios to their mean):\n"
     )
     print(
         table(
