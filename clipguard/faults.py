@@ -22,13 +22,17 @@ Only ``Exception`` is caught: ``KeyboardInterrupt``/``SystemExit`` and
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import ParamSpec, TypeVar
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -95,6 +99,13 @@ def collecting(faults: Faults | None = None) -> Iterator[Faults]:
         yield faults
     finally:
         _current.reset(token)
+
+
+def in_this_recording(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` to run on another thread as part of this recording: bound to a copy of
+    the caller's context, so its refinements' warnings reach the same collector (a
+    ``ContextVar`` is per thread). One copy per task: a context runs on one thread."""
+    return functools.partial(contextvars.copy_context().run, fn)  # pyright: ignore[reportReturnType]
 
 
 def current() -> Faults | None:

@@ -9,7 +9,6 @@ it never starts or ends mid-word.
 
 from __future__ import annotations
 
-import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from clipguard.clipper.signals import (
     robust_unit,
 )
 from clipguard.clipper.spans import MAX_PAUSE_EDGE, SHOT_GUARD
-from clipguard.faults import refinement
+from clipguard.faults import in_this_recording, refinement
 from clipguard.models import Finding, Highlight, Segment, Transcript, severity_rank
 from clipguard.options import DEFAULT_WEIGHTS, HighlightOptions
 
@@ -287,10 +286,9 @@ def _dense_windows(media: Path, picked: list[Window]) -> list[Any]:
             found = dense_motion(media, a, b)
         return None if r.failed else ((a, b), found)
 
-    contexts = [contextvars.copy_context() for _ in picked]
+    jobs = [in_this_recording(one) for _ in picked]  # a failed window is its warning
     with ThreadPoolExecutor(max_workers=2) as pool:
-        # each in a copy of this context: a refinement's warning reaches the recording
-        return list(pool.map(lambda c, ctx: ctx.run(one, c), picked, contexts))
+        return list(pool.map(lambda job, c: job(c), jobs, picked))
 
 
 def rank_highlights(
@@ -340,6 +338,6 @@ def find_highlights(
     weights = _weights(ctx, opts)
     segments = [s for s in ctx.transcript.segments if s.words]
     gated = gated_findings(ctx.transcript, findings, opts.gate)
-    ranked_ = _pick(cands, max(opts.count * 3, opts.count))
-    highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked_]
+    ranked = _pick(cands, max(opts.count * 3, opts.count))
+    highlights = [_gate(c, segments, gated, opts, signals, weights) for c in ranked]
     return highlights, signals

@@ -25,13 +25,13 @@ recording's collector (the thread runs in a copy of the caller's context).
 
 from __future__ import annotations
 
-import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from clipguard.faults import in_this_recording
 from clipguard.keys import code_version, stage_key
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
@@ -83,16 +83,12 @@ class MediaWork:
             return
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clipguard-media")
         for name, fn in jobs:
-            ctx = contextvars.copy_context()  # the recording's warnings collector
-            self._jobs[name] = self._pool.submit(ctx.run, fn, self.media, stop=self._stop.is_set)
+            job = in_this_recording(fn)
+            self._jobs[name] = self._pool.submit(job, self.media, stop=self._stop.is_set)
 
     def _screen_cached(self, sha256: str) -> bool:
-        st = Manifest.load(self.layout.manifest).data["stages"].get("screen", {})
-        return (
-            st.get("status") == "ok"
-            and st.get("key") == screen_key(sha256)
-            and self.layout.screen.exists()
-        )
+        manifest = Manifest.load(self.layout.manifest)
+        return manifest.holds("screen", screen_key(sha256), [self.layout.screen])
 
     def screen(self, media: Path) -> ScreenReading:
         """The screen reading (``read_screen``'s signature, for ``stage_screen``)."""

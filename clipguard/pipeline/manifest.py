@@ -38,13 +38,19 @@ class Manifest:
         data["tool"] = {"name": "clipguard", "version": __version__}
         return cls(Path(path), data)
 
-    def reuse(self, stage: str, key: str, outputs: list[Path], load: Callable[[], T]) -> T | None:
-        """The stage's earlier result when its key is unchanged and its outputs load."""
+    def holds(self, stage: str, key: str, outputs: list[Path]) -> bool:
+        """Whether the stage finished with this key and its outputs are still there
+        (``reuse`` then loads them; a caller deciding whether to start work asks this)."""
         st = self.data["stages"].get(stage, {})
         if st.get("status") != "ok" or st.get("key") != key:
+            return False
+        return all(Path(p).exists() for p in outputs)
+
+    def reuse(self, stage: str, key: str, outputs: list[Path], load: Callable[[], T]) -> T | None:
+        """The stage's earlier result when its key is unchanged and its outputs load."""
+        if not self.holds(stage, key, outputs):
             return None
-        if not all(Path(p).exists() for p in outputs):
-            return None
+        st = self.data["stages"][stage]
         try:
             value = load()
         except (OSError, ValueError, KeyError, TypeError) as exc:
