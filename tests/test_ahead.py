@@ -4,6 +4,9 @@ the stages would have computed themselves, failures included."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +17,7 @@ import pytest
 from clipguard.clipper.signals import scan_keyframes
 from clipguard.errors import MediaError
 from clipguard.media import probe
-from clipguard.pipeline.ahead import MediaWork, screen_key
+from clipguard.pipeline.ahead import BACKGROUND_NICE, MediaWork, screen_key
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.screen.read import read_screen
@@ -99,3 +102,36 @@ def test_no_video_starts_nothing(fixtures, tmp_path):
     with MediaWork(media, RecordingLayout.of(tmp_path, media), screen=True, keyframes=True) as w:
         w.start(probe(Path(media)))
         assert w._jobs == {}
+
+
+def _nice(tid: int | str) -> int:
+    stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2 :].split()[16])  # field 19 of proc(5): nice
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice value per thread")
+def test_side_work_runs_niced_and_the_caller_keeps_its_priority(fixtures, tmp_path):
+    """The reading takes only what the transcription leaves idle: its thread and the
+    threads it starts (FFmpeg's decoders, the OCR runtime's pool when it starts there)
+    run at background priority, while the calling thread keeps its own."""
+    media = fixtures / "shop_zh.mp4"
+    layout = RecordingLayout.of(tmp_path, media)
+    me = threading.get_native_id()
+    mine = _nice(me)
+    before = set(os.listdir("/proc/self/task"))
+    seen: dict[str, int] = {}
+    with MediaWork(media, layout, screen=True, keyframes=True) as work:
+        work.start(probe(media))
+        jobs = list(work._jobs.values())
+        deadline = time.monotonic() + 120
+        while not all(j.done() for j in jobs) and time.monotonic() < deadline:
+            for tid in set(os.listdir("/proc/self/task")) - before:
+                with contextlib.suppress(OSError):  # a decoder thread that just ended
+                    seen[tid] = _nice(tid)
+            time.sleep(0.005)
+        reading = work.screen(media)
+        work.keyframes(media)
+    assert reading.frames_read > 0
+    assert seen, "no thread of the side work was seen"
+    assert set(seen.values()) == {BACKGROUND_NICE}, seen
+    assert _nice(me) == mine

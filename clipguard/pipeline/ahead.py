@@ -4,11 +4,19 @@ Transcription leaves part of two cores idle (its serial steps: decoding a window
 audio, voice detection, the batch that runs alone at a window's end; on the assembled
 hour 163 s wall for 265 CPU s), and two later stages need nothing from the transcript:
 reading the screen (text and QR codes of the frames) and the keyframe scan the
-highlights take motion and shot changes from. In one background thread beside the
-transcription they cost the hour about 2 s of transcription wall time instead of 23 s
-after it (``benchmarks/run_hour.py``). The transcript does not depend on it: the
-decoding is the same, and two runs differ only where a re-decode samples at a
-temperature above zero, with or without the thread.
+highlights take motion and shot changes from. They run in one background thread
+beside the transcription, niced (``lower_priority``), so they take the cores only
+when the transcription leaves one idle: the hour's transcription stage took 172 s
+with the thread at normal priority, 165 s niced (163 s without it, in the previous
+version's run), and the 23 s
+the two cost after it are gone (``benchmarks/run_hour.py``). The transcript does not
+depend on it: the decoding is the same, and two runs differ only where a re-decode
+samples at a temperature above zero, with or without the thread.
+
+Scoring the scan's acoustic probes beside the transcription too was measured and not
+kept: with the transcription's model (one job queue, no priority) the hour's run took
+229 s against 227 s without; with a niced model instance of its own, 219 s but 27 CPU
+s more and a peak of 1.98 GB against 1.66 GB (a second model in memory).
 
 The highlights' ranking (signals, dense motion of the top candidates) needs no
 findings and could run beside the scan too; measured, it gained nothing (24.8 s for
@@ -25,6 +33,9 @@ recording's collector (the thread runs in a copy of the caller's context).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +53,27 @@ if TYPE_CHECKING:
     from clipguard.screen.read import ScreenReading
 
 SCREEN_CODE = ("clipguard.screen", "clipguard.media")
+
+
+BACKGROUND_NICE = 19
+
+
+def lower_priority() -> None:
+    """Run the calling thread (and the threads it starts: FFmpeg's decoders, the OCR
+    runtime's pool) only on what the transcription leaves idle.
+
+    At the same priority the work took its share of both cores and slowed the
+    transcription by what it cost (10-minute stream, two rounds: 27.6 s alone, 31.1 s
+    beside the screen and keyframe reading, 29.0 s with the reading niced). The
+    scheduler still gives a niced thread every core nobody else wants, so nothing
+    waits on it for long once the transcription is over, and a batch's processes
+    keep every core busy as before (the order of the work changes, not its amount).
+    Linux keeps a nice value per thread (setpriority(2) with a thread id); elsewhere
+    the same call would name a process, so it is left alone there."""
+    if sys.platform.startswith("linux"):
+        # a sandbox that forbids it: the work still runs, at normal priority
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
 
 
 def screen_key(sha256: str) -> str:
@@ -81,7 +113,9 @@ class MediaWork:
             jobs.append(("keyframes", scan_keyframes))
         if not jobs:
             return
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clipguard-media")
+        self._pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="clipguard-media", initializer=lower_priority
+        )
         for name, fn in jobs:
             job = in_this_recording(fn)
             self._jobs[name] = self._pool.submit(job, self.media, stop=self._stop.is_set)
