@@ -7,7 +7,7 @@ recording never becomes one array in memory or a temporary WAV on disk.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,13 +249,19 @@ def iter_keyframes(path: Path) -> Iterator[av.VideoFrame]:
             raise MediaError(f"{path}: cannot read video: {_reason(exc)}") from None
 
 
-def iter_sampled_frames(path: Path, every: float = 1.0) -> Iterator[tuple[float, av.VideoFrame]]:
+def iter_sampled_frames(
+    path: Path,
+    every: float = 1.0,
+    keyframe: Callable[[av.VideoFrame], None] | None = None,
+) -> Iterator[tuple[float, av.VideoFrame]]:
     """About one frame per ``every`` seconds, decoding as little as possible.
 
     When keyframes come at least every 2.5 s (most encoders), only keyframes are
     decoded (``skip_frame='NONKEY'``); otherwise every frame is decoded and one per
     ``every`` seconds is yielded. The keyframe spacing is read from the packets
-    (demuxing, no decoding)."""
+    (demuxing, no decoding). ``keyframe`` is handed every timed keyframe as it is
+    decoded, whichever is yielded: the same frames ``iter_keyframes`` gives, for a
+    second reader that then needs no decode of its own."""
     path = Path(path)
     with _open(path) as container:
         if not container.streams.video:
@@ -276,6 +282,8 @@ def iter_sampled_frames(path: Path, every: float = 1.0) -> Iterator[tuple[float,
         last = -1e9
         try:
             for frame in container.decode(stream):
+                if keyframe is not None and frame.key_frame and frame.time is not None:
+                    keyframe(frame)
                 if frame.time is None or frame.time - last < every * 0.999 and not keyframes_only:
                     continue
                 last = frame.time

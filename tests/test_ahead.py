@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from clipguard.clipper.signals import scan_keyframes
+from clipguard.clipper import signals
+from clipguard.clipper.signals import KeyframeScanner, scan_keyframes
 from clipguard.errors import MediaError
 from clipguard.media import probe
 from clipguard.pipeline.ahead import BACKGROUND_NICE, MediaWork, screen_key
@@ -27,9 +30,13 @@ def _tracks(reading) -> list[tuple]:
     return [(t.text, t.bbox, round(t.start, 3), round(t.end, 3)) for t in reading.tracks]
 
 
-def test_media_work_hands_over_what_the_stages_would_read(fixtures, tmp_path):
+def test_media_work_hands_over_what_the_stages_would_read(fixtures, tmp_path, monkeypatch):
+    """...and decodes the keyframes once: the scan takes the screen reading's."""
     media = fixtures / "shop_zh.mp4"
     layout = RecordingLayout.of(tmp_path, media)
+    own_decodes = []
+    real = signals.iter_keyframes
+    monkeypatch.setattr(signals, "iter_keyframes", lambda m: own_decodes.append(m) or real(m))
     with MediaWork(media, layout, screen=True, keyframes=True) as work:
         work.start(probe(media))
         jobs = dict(work._jobs)
@@ -41,16 +48,39 @@ def test_media_work_hands_over_what_the_stages_would_read(fixtures, tmp_path):
         assert all(j.done() for j in jobs.values())
         reading = work.screen(media)
         scan = work.keyframes(media)
+    assert own_decodes == []
     assert _tracks(reading) == _tracks(read_screen(media))
     assert reading.samples > 0 and reading.frames_read > 0
     direct = scan_keyframes(media)
+    assert own_decodes == [media]
     assert np.array_equal(scan.times, direct.times) and scan.cuts == direct.cuts
     assert scan.times.size > 5
 
 
+def test_the_screen_reading_hands_the_keyframe_scan_the_same_frames(fixtures, tmp_path):
+    """Both ways the screen reader decodes (keyframes only when they come at least
+    every 2.5 s; every frame when they are sparser: here 3 s at 15 fps), the keyframes
+    it hands on make the scan that the scan's own keyframes-only decode makes."""
+    sparse = tmp_path / "sparse.mp4"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error"]
+    cmd += ["-i", str(fixtures / "shop_zh.mp4"), "-t", "24", "-an", "-c:v", "libx264"]
+    cmd += ["-preset", "ultrafast", "-g", "45", "-keyint_min", "45", "-sc_threshold", "0"]
+    subprocess.run([*cmd, "-pix_fmt", "yuv420p", str(sparse)], check=True)
+    for media, least in ((fixtures / "shop_zh.mp4", 20), (sparse, 6)):
+        tap = KeyframeScanner()
+        reading = read_screen(media, keyframe=tap.add)
+        got, direct = tap.result(), scan_keyframes(media)
+        assert got.times.size >= least, (media.name, got.times)
+        assert np.array_equal(got.times, direct.times), media.name
+        assert np.array_equal(got.motion, direct.motion) and got.cuts == direct.cuts
+    assert reading.samples >= 20  # sparse: every frame decoded, one sample a second
+
+
 def test_media_work_raises_the_stage_error_where_the_stage_asks(fixtures, tmp_path):
     """A video that breaks off: the screen stage fails as it did without the thread
-    (the same MediaError, raised when the stage asks for the reading)."""
+    (the same MediaError, raised when the stage asks for the reading), and the
+    keyframe scan, whose frames the failed reading cannot vouch for, decodes its own
+    and fails as it would alone."""
     media = fixtures / "bad" / "truncated.mp4"
     layout = RecordingLayout.of(tmp_path, media)
     with MediaWork(media, layout, screen=True, keyframes=True) as work:
@@ -59,6 +89,11 @@ def test_media_work_raises_the_stage_error_where_the_stage_asks(fixtures, tmp_pa
             work.screen(media)
         with pytest.raises(MediaError) as direct:
             read_screen(media)
+        assert str(err.value) == str(direct.value)
+        with pytest.raises(MediaError, match="cannot read video") as err:
+            work.keyframes(media)
+        with pytest.raises(MediaError) as direct:
+            scan_keyframes(media)
         assert str(err.value) == str(direct.value)
 
 

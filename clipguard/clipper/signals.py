@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from clipguard.compliance_rules.scanner import Scanner
 from clipguard.faults import refinement
 from clipguard.media import ENVELOPE_HOP, AudioStats, iter_audio, iter_keyframes, iter_video_frames
 from clipguard.models import Transcript
+
+if TYPE_CHECKING:
+    import av
 
 log = logging.getLogger(__name__)
 
@@ -152,29 +155,46 @@ class KeyframeScan:
     cuts: list[float]
 
 
-def scan_keyframes(media: Path, *, stop: Callable[[], bool] | None = None) -> KeyframeScan:
-    """Decode keyframes only (PyAV ``skip_frame='NONKEY'``): seconds per hour of video.
-    Shot changes are told on colour (``clipguard.clipper.shots``), not brightness alone.
-    ``stop`` is asked before each keyframe (incomplete when it says so: see
-    ``clipguard.pipeline.ahead``)."""
-    times: list[float] = []
-    motion: list[float] = []
-    cuts: list[float] = []
-    prev: ShotFrame | None = None
-    for frame in iter_keyframes(media):
-        if stop is not None and stop():
-            break
+class KeyframeScanner:
+    """The keyframe scan, fed one keyframe at a time: by ``scan_keyframes``'s own
+    decode, or by a reader that decodes the keyframes anyway (the screen's, beside
+    the transcription: ``clipguard.pipeline.ahead``), so they are decoded once.
+    Shot changes are told on colour (``clipguard.clipper.shots``), not brightness
+    alone."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.motion: list[float] = []
+        self.cuts: list[float] = []
+        self._prev: ShotFrame | None = None
+
+    def add(self, frame: av.VideoFrame) -> None:
         if frame.time is None:
-            continue
+            return
         cur = shot_frame(frame)
+        prev = self._prev
         if prev is not None:
             cut = is_key_cut(prev, cur)
             if cut:
-                cuts.append(cur.time)
-            times.append(cur.time)
-            motion.append(0.0 if cut else frame_motion(prev, cur))  # a cut is not motion
-        prev = cur
-    return KeyframeScan(np.asarray(times), np.asarray(motion), cuts)
+                self.cuts.append(cur.time)
+            self.times.append(cur.time)
+            self.motion.append(0.0 if cut else frame_motion(prev, cur))  # a cut is not motion
+        self._prev = cur
+
+    def result(self) -> KeyframeScan:
+        return KeyframeScan(np.asarray(self.times), np.asarray(self.motion), list(self.cuts))
+
+
+def scan_keyframes(media: Path, *, stop: Callable[[], bool] | None = None) -> KeyframeScan:
+    """Decode keyframes only (PyAV ``skip_frame='NONKEY'``): seconds per hour of video.
+    ``stop`` is asked before each keyframe (incomplete when it says so: see
+    ``clipguard.pipeline.ahead``)."""
+    scanner = KeyframeScanner()
+    for frame in iter_keyframes(media):
+        if stop is not None and stop():
+            break
+        scanner.add(frame)
+    return scanner.result()
 
 
 def dense_motion(

@@ -16,12 +16,13 @@ only (``Sample.areas``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+from av.video.frame import VideoFrame
 from av.video.reformatter import VideoReformatter
 
 from clipguard.media import iter_sampled_frames
@@ -75,8 +76,11 @@ def same_look(a: bytes, b: bytes) -> bool:
     return bool(np.abs(x - y).max() <= SAME_LOOK)
 
 
-def worth_reading(media: Path) -> Iterator[tuple[float, Sample | None]]:
-    """Every sample time, with the frame when it should be read (else None).
+def worth_reading(
+    media: Path, keyframe: Callable[[VideoFrame], None] | None = None
+) -> Iterator[tuple[float, Sample | None]]:
+    """Every sample time, with the frame when it should be read (else None);
+    ``keyframe`` sees every keyframe decoded on the way (``iter_sampled_frames``).
 
     A change counts once it has settled: it differs from the last frame read but not
     from the previous sample, so a running clock (new digits every second) never
@@ -88,7 +92,7 @@ def worth_reading(media: Path) -> Iterator[tuple[float, Sample | None]]:
     # frame.to_ndarray makes a new swscale context for every frame (3 ms of a 720p
     # one, most of the sampling's cost); a reformatter kept per output reuses its own
     small, full = VideoReformatter(), VideoReformatter()
-    for t, frame in iter_sampled_frames(media, SAMPLE_SECONDS):
+    for t, frame in iter_sampled_frames(media, SAMPLE_SECONDS, keyframe):
         grey = small.reformat(frame, width=SMALL[0], height=SMALL[1], format="gray").to_ndarray()
         edges = cv2.Canny(grey, 80, 160) > 0
         stable = edges & prev_edges if prev_edges is not None else edges

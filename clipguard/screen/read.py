@@ -18,12 +18,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from clipguard.faults import refinement
 from clipguard.screen import boxes, frames, ocr, qr
 from clipguard.screen.boxes import EDGE, PART
+
+if TYPE_CHECKING:
+    from av.video.frame import VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -225,10 +229,16 @@ def _plan(sample: frames.Sample, before: list[Track] | None) -> tuple[list[Box],
     return [(0, 0, w, h)], []
 
 
-def read_screen(media: Path, *, stop: Callable[[], bool] | None = None) -> ScreenReading:
+def read_screen(
+    media: Path,
+    *,
+    stop: Callable[[], bool] | None = None,
+    keyframe: Callable[[VideoFrame], None] | None = None,
+) -> ScreenReading:
     """Text tracks and QR codes of one recording's frames (``stop``: asked before each
     sample; when it says so the reading ends there, incomplete, for a caller that
-    gave up on it).
+    gave up on it; ``keyframe``: handed every keyframe the reading decodes, so the
+    highlights' keyframe scan needs no decode of its own: ``clipguard.pipeline.ahead``).
 
     A failed OCR or QR read of a frame is recorded as a warning in the current
     ``clipguard.faults`` collector and costs only what that frame would have added."""
@@ -238,7 +248,7 @@ def read_screen(media: Path, *, stop: Callable[[], bool] | None = None) -> Scree
     open_tracks: list[Track] = []
     last_seen: list[Track] | None = None  # what the last frame read showed, if complete
     last_read = 0.0
-    for t, sample in frames.worth_reading(Path(media)):
+    for t, sample in frames.worth_reading(Path(media), keyframe):
         if stop is not None and stop():
             break
         reading.samples += 1
