@@ -7,11 +7,11 @@ reading the screen (text and QR codes of the frames) and the keyframe scan the
 highlights take motion and shot changes from. They run in one background thread
 beside the transcription, niced (``lower_priority``), so they take the cores only
 when the transcription leaves one idle: the hour's transcription stage took 172 s
-with the thread at normal priority, 165 s niced (163 s without it, in the previous
-version's run), and the 23 s
-the two cost after it are gone (``benchmarks/run_hour.py``). The transcript does not
-depend on it: the decoding is the same, and two runs differ only where a re-decode
-samples at a temperature above zero, with or without the thread.
+with the thread at normal priority, 165 s niced, and 160 and 164 s niced with the
+keyframes decoded once (below; 163 s without the thread in an earlier run), while
+the 23 s the two cost after it are gone (``benchmarks/run_hour.py``). The transcript
+does not depend on it: the decoding is the same, and two runs differ only where a
+re-decode samples at a temperature above zero, with or without the thread.
 
 The keyframes are decoded once: the screen reader hands every keyframe it decodes to
 the keyframe scan (``read_screen(keyframe=...)``; the same frames whether the reader
