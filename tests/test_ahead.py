@@ -20,7 +20,7 @@ from clipguard.clipper import signals
 from clipguard.clipper.signals import KeyframeScanner, scan_keyframes
 from clipguard.errors import MediaError
 from clipguard.media import probe
-from clipguard.pipeline.ahead import BACKGROUND_NICE, MediaWork, screen_key
+from clipguard.pipeline.ahead import BACKGROUND_NICE, MediaWork, lower_priority, screen_key
 from clipguard.pipeline.layout import RecordingLayout
 from clipguard.pipeline.manifest import Manifest
 from clipguard.screen.read import read_screen
@@ -144,11 +144,18 @@ def _nice(tid: int | str) -> int:
     return int(stat[stat.rindex(")") + 2 :].split()[16])  # field 19 of proc(5): nice
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice value per thread")
 def test_side_work_runs_niced_and_the_caller_keeps_its_priority(fixtures, tmp_path):
     """The reading takes only what the transcription leaves idle: its thread and the
     threads it starts (FFmpeg's decoders, the OCR runtime's pool when it starts there)
-    run at background priority, while the calling thread keeps its own."""
+    run at background priority, while the calling thread keeps its own. Where a nice
+    value is not per thread (not Linux) the process's priority is left alone."""
+    if not sys.platform.startswith("linux"):
+        process = os.getpriority(os.PRIO_PROCESS, 0)
+        helper = threading.Thread(target=lower_priority)
+        helper.start()
+        helper.join()
+        assert os.getpriority(os.PRIO_PROCESS, 0) == process
+        return
     media = fixtures / "shop_zh.mp4"
     layout = RecordingLayout.of(tmp_path, media)
     me = threading.get_native_id()
