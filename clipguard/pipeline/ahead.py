@@ -110,13 +110,13 @@ class MediaWork:
         reading's decode (``read_screen(keyframe=...)``) instead of its own."""
         if self._pool is not None or not info.has_video:
             return
-        from clipguard.clipper.signals import KeyframeScanner, scan_keyframes
-        from clipguard.screen.read import read_screen
-
         screen = self.wanted["screen"] and not self._screen_cached(info.sha256)
         keyframes = self.wanted["keyframes"]
         if not (screen or keyframes):
             return
+        from clipguard.clipper.signals import KeyframeScanner, scan_keyframes
+        from clipguard.screen.read import read_screen
+
         self._pool = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="clipguard-media", initializer=lower_priority
         )
